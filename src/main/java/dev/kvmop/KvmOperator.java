@@ -1,0 +1,5 @@
+package dev.kvmop;
+
+public class KvmOperator {
+  public static void main(String[] args) {}
+}

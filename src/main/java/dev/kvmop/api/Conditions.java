@@ -1,0 +1,24 @@
+package dev.kvmop.api;
+
+/** Condition types and reasons that appear in status; part of the public interface. */
+public final class Conditions {
+  public static final String TRUE = "True";
+  public static final String FALSE = "False";
+  public static final String UNKNOWN = "Unknown";
+
+  public static final String SPEC_VALID = "SpecValid";
+  public static final String READY = "Ready";
+
+  // KvmHost
+  public static final String REACHABLE = "Reachable";
+  public static final String HOST_KEY_VERIFIED = "HostKeyVerified";
+  public static final String VIRTUALIZATION_SUPPORTED = "VirtualizationSupported";
+  public static final String MODULES_LOADED = "ModulesLoaded";
+
+  // KvmGuest
+  public static final String SCHEDULED = "Scheduled";
+  public static final String ADDRESS_ASSIGNED = "AddressAssigned";
+  public static final String PROCESS_RUNNING = "ProcessRunning";
+
+  private Conditions() {}
+}

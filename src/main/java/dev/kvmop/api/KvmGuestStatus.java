@@ -1,0 +1,85 @@
+package dev.kvmop.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Observed state of a {@link KvmGuest}; written only by the operator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class KvmGuestStatus {
+  @JsonPropertyDescription("Lifecycle phase.")
+  public GuestPhase phase;
+
+  @JsonPropertyDescription("metadata.generation of the spec this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("SpecValid, Scheduled, AddressAssigned, ProcessRunning, Ready.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("Name of the KvmHost the guest is placed on.")
+  public String host;
+
+  @JsonPropertyDescription("Pool IP held by the guest.")
+  public String ip;
+
+  @JsonPropertyDescription("Pool MAC held by the guest.")
+  public String mac;
+
+  @JsonPropertyDescription("qemu process id on the host.")
+  public Integer pid;
+
+  @JsonPropertyDescription(
+      "Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22); with"
+          + " pid, the process identity.")
+  public Long processStartTicks;
+
+  @JsonPropertyDescription("Boot id of the host when the process was launched.")
+  public String bootId;
+
+  @JsonPropertyDescription("The exact qemu argv launched.")
+  public List<String> qemuArgv;
+
+  @JsonPropertyDescription("When the current process was launched (RFC 3339).")
+  public String startedAt;
+
+  @JsonPropertyDescription("Relaunches after the first launch.")
+  public Integer restarts;
+
+  @JsonPropertyDescription("How the previous process ended.")
+  public LastExit lastExit;
+
+  @JsonPropertyDescription("Earliest time of the next relaunch while backing off (RFC 3339).")
+  public String nextRestartAt;
+
+  @JsonPropertyDescription("Last action tokens carried out.")
+  public Actions actions;
+
+  /** How a process ended. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class LastExit {
+    @JsonPropertyDescription("Crashed, Shutdown, Killed or HostLost.")
+    public ExitReason reason;
+
+    @JsonPropertyDescription("When the exit was observed (RFC 3339).")
+    public String at;
+
+    public LastExit() {}
+
+    public LastExit(ExitReason reason, String at) {
+      this.reason = reason;
+      this.at = at;
+    }
+  }
+
+  /** Action tokens (annotations kvmop.dev/reset and kvmop.dev/restart) already carried out. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Actions {
+    @JsonPropertyDescription("Last kvmop.dev/reset token carried out.")
+    public String reset;
+
+    @JsonPropertyDescription("Last kvmop.dev/restart token carried out.")
+    public String restart;
+  }
+}

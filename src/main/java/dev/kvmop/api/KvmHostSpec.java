@@ -1,0 +1,191 @@
+package dev.kvmop.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Desired state of a {@link KvmHost}. Field descriptions are given with
+ * {@code @JsonPropertyDescription} because the CRD generator reads bytecode, where Javadoc is
+ * gone; they are the fields' documentation.
+ */
+@ValidationRule(
+    value =
+        "(has(self.hostKeyPolicy) && self.hostKeyPolicy == 'TrustOnFirstUse')"
+            + " || (has(self.hostKey) && size(self.hostKey) > 0)",
+    message = "spec.hostKey is required when spec.hostKeyPolicy is Pinned")
+@ValidationRule(
+    value =
+        "!has(self.kvm) || !has(self.kvm.modules) || self.kvm.modules != 'Build'"
+            + " || (has(self.kvm.build) && has(self.kvm.build.source))",
+    message = "spec.kvm.build.source is required when spec.kvm.modules is Build")
+public class KvmHostSpec {
+  @Required
+  @Pattern(Patterns.HOST_OR_IP)
+  @JsonPropertyDescription("Hostname, IPv4 or IPv6 address of the machine's SSH server.")
+  public String address;
+
+  @Default("22")
+  @Min(1)
+  @Max(65535)
+  @JsonPropertyDescription("SSH port.")
+  public Integer port = 22;
+
+  @Default("root")
+  @Pattern(Patterns.USER)
+  @JsonPropertyDescription("User to log in as; it must be able to run qemu and read /proc.")
+  public String user = "root";
+
+  @Required
+  @JsonPropertyDescription(
+      "Secret in the same namespace with key ssh-privatekey (OpenSSH, PEM or PKCS#8; RSA, ECDSA"
+          + " or Ed25519) and optional key passphrase.")
+  public ObjectRef credentialsSecretRef;
+
+  @Size(max = 16384)
+  @JsonPropertyDescription(
+      "The host's SSH public key as an OpenSSH line (\"ssh-ed25519 AAAA...\") or a fingerprint"
+          + " \"SHA256:<base64>\". Required when hostKeyPolicy is Pinned.")
+  public String hostKey;
+
+  @Default("Pinned")
+  @JsonPropertyDescription(
+      "Pinned: accept only hostKey. TrustOnFirstUse: record the first key seen in"
+          + " status.observedHostKey and accept only that key afterwards.")
+  public HostKeyPolicy hostKeyPolicy = HostKeyPolicy.Pinned;
+
+  @Default("/var/lib/kvmop")
+  @Pattern(Patterns.ABSOLUTE_PATH)
+  @Size(max = 1024)
+  @JsonPropertyDescription(
+      "Absolute directory on the host under which the operator keeps pidfiles, QMP sockets,"
+          + " logs and scripts.")
+  public String workDir = "/var/lib/kvmop";
+
+  @Default("10")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription("Seconds between checks of the host and all its guests.")
+  public Integer probeIntervalSeconds = 10;
+
+  @Default("8")
+  @Min(1)
+  @Max(64)
+  @JsonPropertyDescription(
+      "Concurrent SSH channels the operator opens to this host (OpenSSH allows 10 by default).")
+  public Integer maxSessions = 8;
+
+  @JsonPropertyDescription("Where qemu lives on the host.")
+  public Qemu qemu = new Qemu();
+
+  @JsonPropertyDescription("How KVM is made ready on the host.")
+  public Kvm kvm = new Kvm();
+
+  @JsonPropertyDescription("Host networking for Bridge guests.")
+  public Network network = new Network();
+
+  @JsonPropertyDescription("Explicit {mac, ip} entries of the address pool, in allocation order.")
+  public List<AddressEntry> addresses = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "IPv4 ranges appended to the pool after addresses; MACs are derived from the IPs.")
+  public List<AddressRange> addressRanges = new ArrayList<>();
+
+  @Default("0")
+  @Min(0)
+  @JsonPropertyDescription("Most guests on this host; 0 means bounded by the pool only.")
+  public Integer maxGuests = 0;
+
+  /** qemu location on the host. */
+  public static class Qemu {
+    @Default("/usr/bin/qemu-system-x86_64")
+    @Pattern(Patterns.ABSOLUTE_PATH)
+    @JsonPropertyDescription("Absolute path of the qemu system emulator binary.")
+    public String binary = "/usr/bin/qemu-system-x86_64";
+
+    @Default("")
+    @Pattern("^(/[^\\x00]*)?$")
+    @JsonPropertyDescription("BIOS/firmware directory passed to qemu as -L; empty for qemu's own.")
+    public String biosDir = "";
+  }
+
+  /** KVM readiness. */
+  public static class Kvm {
+    @Default("Builtin")
+    @JsonPropertyDescription(
+        "Builtin: use what the kernel provides. Modprobe: modprobe kvm and the vendor module."
+            + " Build: build kvm from source and insmod it.")
+    public ModulesMode modules = ModulesMode.Builtin;
+
+    @Default("true")
+    @JsonPropertyDescription(
+        "Require vmx/svm in /proc/cpuinfo; false allows TCG-only hosts (tests, nested labs).")
+    public Boolean requireHardwareVirtualization = true;
+
+    @JsonPropertyDescription("Build settings; only for modules: Build.")
+    public Build build;
+  }
+
+  /** How kvm is built from source. */
+  public static class Build {
+    @JsonPropertyDescription("Where the kvm source tarball comes from.")
+    public Source source;
+
+    @JsonPropertyDescription("Extra ./configure arguments, one argv element each.")
+    public List<String> configureFlags = new ArrayList<>();
+
+    @Default("")
+    @Pattern("^(/[^\\x00]*)?$")
+    @JsonPropertyDescription("When set: make -C kernel sync LINUX=<syncKernelDir> before make.")
+    public String syncKernelDir = "";
+
+    @Default("0")
+    @Min(0)
+    @Max(1024)
+    @JsonPropertyDescription("make -j value; 0 means twice the host's CPUs.")
+    public Integer jobs = 0;
+
+    @Default("600")
+    @Min(1)
+    @JsonPropertyDescription("Timeout of ./configure in seconds.")
+    public Integer configureTimeoutSeconds = 600;
+
+    @Default("3600")
+    @Min(1)
+    @JsonPropertyDescription("Timeout of make in seconds.")
+    public Integer makeTimeoutSeconds = 3600;
+  }
+
+  /** Source tarball location: a URL fetched on the host, or a path already on the host. */
+  @ValidationRule(
+      value = "has(self.url) != has(self.hostPath)",
+      message = "exactly one of url and hostPath must be set")
+  public static class Source {
+    @Pattern("^https?://[^\\s]+$")
+    @JsonPropertyDescription("http(s) URL the host downloads the tarball from (curl or wget).")
+    public String url;
+
+    @Pattern(Patterns.SHA256)
+    @JsonPropertyDescription("Expected sha256 of the tarball, hex; required with url.")
+    public String sha256;
+
+    @Pattern(Patterns.ABSOLUTE_PATH)
+    @JsonPropertyDescription("Absolute path of a tarball already on the host.")
+    public String hostPath;
+  }
+
+  /** Host networking. */
+  public static class Network {
+    @Default("br0")
+    @Pattern(Patterns.BRIDGE)
+    @JsonPropertyDescription("Linux bridge that guest taps join (via the qemu-ifup script).")
+    public String bridge = "br0";
+  }
+}

@@ -1,0 +1,118 @@
+package dev.kvmop.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Observed state of a {@link KvmHost}; written only by the operator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class KvmHostStatus {
+  @JsonPropertyDescription("Lifecycle phase.")
+  public HostPhase phase;
+
+  @JsonPropertyDescription("metadata.generation of the spec this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Reachable, HostKeyVerified, VirtualizationSupported, ModulesLoaded, Ready, SpecValid.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("SHA256 fingerprint of the host key seen on the last connection.")
+  public String observedHostKey;
+
+  @JsonPropertyDescription("Facts read from the host by the last probe.")
+  public HostFacts facts;
+
+  @JsonPropertyDescription("State of the KVM kernel modules.")
+  public ModulesStatus modules;
+
+  @JsonPropertyDescription("Address pool usage.")
+  public PoolStatus pool;
+
+  @JsonPropertyDescription("Guests on this host.")
+  public GuestCounts guests;
+
+  @JsonPropertyDescription("qemu processes carrying the operator's marker but no KvmGuest.")
+  public Integer orphanedProcesses;
+
+  @JsonPropertyDescription("When the host was last probed (RFC 3339).")
+  public String lastProbeTime;
+
+  /** Facts read in one remote command. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class HostFacts {
+    @JsonPropertyDescription("uname -r.")
+    public String kernel;
+
+    @JsonPropertyDescription("uname -m.")
+    public String arch;
+
+    @JsonPropertyDescription("vendor_id from /proc/cpuinfo.")
+    public String cpuVendor;
+
+    @JsonPropertyDescription("vmx, svm or none, from the /proc/cpuinfo flags.")
+    public String virtualization;
+
+    @JsonPropertyDescription("Whether /dev/kvm exists.")
+    public Boolean kvmDevice;
+
+    @JsonPropertyDescription("Online CPUs.")
+    public Integer cpus;
+
+    @JsonPropertyDescription("MemTotal in bytes.")
+    public Long memoryBytes;
+
+    @JsonPropertyDescription("First line of qemu --version.")
+    public String qemuVersion;
+
+    @JsonPropertyDescription("Version of the loaded kvm module, when known.")
+    public String kvmModuleVersion;
+
+    @JsonPropertyDescription("/proc/sys/kernel/random/boot_id; a change means the host rebooted.")
+    public String bootId;
+  }
+
+  /** KVM module state. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ModulesStatus {
+    @JsonPropertyDescription("True when the operator loaded the modules (and may unload them).")
+    public Boolean loadedByOperator;
+
+    @JsonPropertyDescription("Module version.")
+    public String version;
+
+    @JsonPropertyDescription("sha256 of the built source and flags (modules: Build).")
+    public String buildStamp;
+  }
+
+  /** Address pool usage. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PoolStatus {
+    @JsonPropertyDescription("Entries in the pool (addresses plus expanded ranges).")
+    public Integer total;
+
+    @JsonPropertyDescription("Entries held by guests.")
+    public Integer allocated;
+
+    @JsonPropertyDescription("Entries free.")
+    public Integer free;
+
+    @JsonPropertyDescription("allocated/total, for kubectl.")
+    public String summary;
+  }
+
+  /** Guest counts. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class GuestCounts {
+    @JsonPropertyDescription("Guests whose qemu is running.")
+    public Integer running;
+
+    @JsonPropertyDescription("KvmGuests referencing this host.")
+    public Integer total;
+
+    @JsonPropertyDescription("running/total, for kubectl.")
+    public String summary;
+  }
+}
