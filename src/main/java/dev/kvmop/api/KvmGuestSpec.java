@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * Desired state of a {@link KvmGuest}. Field descriptions are given with
- * {@code @JsonPropertyDescription} because the CRD generator reads bytecode, where Javadoc is
- * gone; they are the fields' documentation.
+ * {@code @JsonPropertyDescription} because the CRD generator reads bytecode, where Javadoc is gone;
+ * they are the fields' documentation.
  */
 public class KvmGuestSpec {
   @Required
@@ -101,7 +101,8 @@ public class KvmGuestSpec {
 
   /** Direct kernel boot. */
   @ValidationRule(
-      value = "!has(self.initrd) || size(self.initrd) == 0 || (has(self.path) && size(self.path) > 0)",
+      value =
+          "!has(self.initrd) || size(self.initrd) == 0 || (has(self.path) && size(self.path) > 0)",
       message = "kernel.initrd needs kernel.path")
   public static class Kernel {
     @Pattern("^(/[^\\x00]*)?$")

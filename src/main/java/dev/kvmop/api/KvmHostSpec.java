@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * Desired state of a {@link KvmHost}. Field descriptions are given with
- * {@code @JsonPropertyDescription} because the CRD generator reads bytecode, where Javadoc is
- * gone; they are the fields' documentation.
+ * {@code @JsonPropertyDescription} because the CRD generator reads bytecode, where Javadoc is gone;
+ * they are the fields' documentation.
  */
 @ValidationRule(
     value =

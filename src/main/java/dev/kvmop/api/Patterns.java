@@ -8,8 +8,10 @@ public final class Patterns {
   public static final String DNS_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
   public static final String MAC = "^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$";
   public static final String MAC_PREFIX = "^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){0,4}$";
+
   /** A hostname, an IPv4 address or an IPv6 address (checked precisely by the operator). */
   public static final String HOST_OR_IP = "^[A-Za-z0-9]([A-Za-z0-9.:%-]{0,252}[A-Za-z0-9])?$";
+
   public static final String USER = "^[a-z_][a-z0-9_.-]{0,31}$";
   public static final String ABSOLUTE_PATH = "^/[^\\x00]*$";
   public static final String QUANTITY = "^[1-9][0-9]{0,12}(Ki|Mi|Gi|Ti|K|M|G|T)?$";

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A remote command as argv elements. It reaches a shell only through {@link ShellQuote#join}, so
- * no element is ever interpreted by the remote shell.
+ * A remote command as argv elements. It reaches a shell only through {@link ShellQuote#join}, so no
+ * element is ever interpreted by the remote shell.
  *
  * @param op short label for metrics and logs (probe, launch, facts, ...)
  * @param argv program and arguments

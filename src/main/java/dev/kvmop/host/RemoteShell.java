@@ -3,9 +3,9 @@ package dev.kvmop.host;
 import java.time.Duration;
 
 /**
- * One live connection to one host. Short commands run through a long-lived remote shell session
- * so that none pays the login shell's start-up; long jobs get their own channel. Implementations
- * are thread-safe and cap concurrent channels at the target's maxSessions.
+ * One live connection to one host. Short commands run through a long-lived remote shell session so
+ * that none pays the login shell's start-up; long jobs get their own channel. Implementations are
+ * thread-safe and cap concurrent channels at the target's maxSessions.
  */
 public interface RemoteShell extends AutoCloseable {
   /** Runs a short command through the persistent shell session. */
