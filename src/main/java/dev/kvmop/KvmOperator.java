@@ -1,5 +1,115 @@
 package dev.kvmop;
 
-public class KvmOperator {
-  public static void main(String[] args) {}
+import dev.kvmop.controller.OperatorRuntime;
+import dev.kvmop.controller.OperatorSettings;
+import dev.kvmop.host.ConnectedHostAgents;
+import dev.kvmop.host.HostConnections;
+import dev.kvmop.host.ssh.SshRemoteShellFactory;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Entry point: parses the command line and wires the parts together; no logic of its own. */
+@Command(
+    name = "kvm-operator",
+    mixinStandardHelpOptions = true,
+    subcommands = {KvmOperator.Run.class, KvmOperator.Local.class},
+    description = "Runs KVM/qemu guests on bare-metal hosts over SSH, driven by KvmHost/KvmGuest.")
+public final class KvmOperator {
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new KvmOperator()).execute(args));
+  }
+
+  /** Flags both subcommands accept (DESIGN §5). */
+  static class Flags {
+    @Option(names = "--namespace", description = "Namespace to watch (repeatable; default all).")
+    List<String> namespaces = List.of();
+
+    @Option(names = "--metrics-port", defaultValue = "8080", description = "Port of /metrics, /healthz, /readyz.")
+    int metricsPort;
+
+    @Option(names = "--leader-election", description = "Lease name; enables leader election.")
+    String leaseName;
+
+    @Option(names = "--threads", defaultValue = "16", description = "Reconciliation threads.")
+    int threads;
+
+    OperatorSettings settings(boolean serverSideApply, String lease) {
+      Set<String> ns = new LinkedHashSet<>(namespaces);
+      return new OperatorSettings(ns, metricsPort, lease, threads, serverSideApply);
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true, description = "Reconcile against the current kubeconfig or in-cluster config.")
+  static final class Run implements Callable<Integer> {
+    @Mixin Flags flags;
+
+    @Override
+    public Integer call() throws Exception {
+      KubernetesClient client = new KubernetesClientBuilder().build();
+      return serve(client, flags.settings(true, flags.leaseName));
+    }
+  }
+
+  @Command(name = "local", mixinStandardHelpOptions = true, description = "Start an in-process API on 127.0.0.1, apply the manifests and reconcile them.")
+  static final class Local implements Callable<Integer> {
+    @Mixin Flags flags;
+
+    @Option(names = "--api-port", defaultValue = "0", description = "Port of the embedded API (0 = free port).")
+    int apiPort;
+
+    @Option(names = "--kubeconfig-out", defaultValue = "target/local/kubeconfig", description = "Where to write the kubeconfig of the embedded API.")
+    Path kubeconfig;
+
+    @Parameters(description = "Manifest files or directories to apply.")
+    List<Path> manifests = List.of();
+
+    @Override
+    public Integer call() throws Exception {
+      var api = dev.kvmop.local.LocalApiServer.start(apiPort);
+      Runtime.getRuntime().addShutdownHook(new Thread(api::close, "local-api-stop"));
+      api.writeKubeconfig(kubeconfig);
+      api.installCrds();
+      for (Path m : manifests) {
+        api.apply(m);
+      }
+      System.out.println("embedded API on " + api.url() + "; kubeconfig: " + kubeconfig);
+      // The CRUD API has no server-side apply; the leader-election flag is ignored here.
+      return serve(api.client(), flags.settings(false, null));
+    }
+  }
+
+  private static int serve(KubernetesClient client, OperatorSettings settings) throws Exception {
+    var meters = OperatorRuntime.Meters.create();
+    var connections =
+        new HostConnections(
+            new SshRemoteShellFactory(
+                (host, op, took, ok) -> meters.domain().sshCommand(host, op, took)),
+            Clock.systemUTC());
+    var runtime =
+        OperatorRuntime.start(settings, client, new ConnectedHostAgents(connections), meters);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  runtime.close();
+                  connections.closeAll();
+                  stopped.countDown();
+                },
+                "operator-stop"));
+    stopped.await();
+    return 0;
+  }
 }

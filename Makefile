@@ -1,0 +1,48 @@
+# kvm-operator: `make run` (embedded default) and `make test` (every tier) are the two commands.
+SHELL := /bin/bash
+MVN ?= mvn -B
+JAR := target/kvm-operator.jar
+PACKAGES := openssh-server qemu-system-x86
+JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
+
+.PHONY: run test deps package crds dev-host stop-dev-host format clean
+
+## run: build, start the loopback dev host and the operator on the embedded API with examples/local/
+run: deps package dev-host
+	java $(JAVA_OPTS) -jar $(JAR) local --metrics-port 8080 examples/local/
+
+## test: install missing packages (when root), then unit, integration and end-to-end tiers
+test: deps
+	$(MVN) verify -Pe2e
+
+## deps: the Debian packages the tests and the dev host need (only when missing; needs root)
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v kubectl >/dev/null 2>&1 || missing="$$missing kubernetes-client"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing Debian packages:$$missing (run as root or install them)"; exit 1; fi; \
+	fi
+
+package:
+	$(MVN) -q package -DskipTests
+
+## crds: regenerate crds/ from the api/ classes (commit the result)
+crds:
+	$(MVN) -q process-classes
+	cp target/generated-crds/*.yml crds/
+
+dev-host:
+	scripts/dev-host.sh start
+
+stop-dev-host:
+	scripts/dev-host.sh stop
+
+format:
+	$(MVN) -q spotless:apply
+
+clean: stop-dev-host
+	$(MVN) -q clean

@@ -1,0 +1,93 @@
+package dev.kvmop.controller;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Emits core/v1 Events. A repeat of the same reason and message on the same object bumps the
+ * count of the existing Event instead of creating a new one, as kubelet does.
+ */
+public class EventRecorder {
+  private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
+  private static final String COMPONENT = "kvm-operator";
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final Map<String, Integer> counts = new ConcurrentHashMap<>();
+
+  public EventRecorder(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+  }
+
+  public void normal(HasMetadata about, String reason, String message) {
+    emit(about, "Normal", reason, message);
+  }
+
+  public void warning(HasMetadata about, String reason, String message) {
+    emit(about, "Warning", reason, message);
+  }
+
+  private void emit(HasMetadata about, String type, String reason, String message) {
+    String uid = about.getMetadata().getUid();
+    String key = uid + "/" + reason + "/" + message;
+    String name =
+        about.getMetadata().getName() + "." + Integer.toHexString(key.hashCode() & 0x7fffffff);
+    int count = counts.merge(key, 1, Integer::sum);
+    String now = StatusConditions.now(clock);
+    var event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(about.getMetadata().getNamespace())
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(about.getApiVersion())
+                    .withKind(about.getKind())
+                    .withName(about.getMetadata().getName())
+                    .withNamespace(about.getMetadata().getNamespace())
+                    .withUid(uid)
+                    .build())
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message)
+            .withCount(count)
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withNewSource()
+            .withComponent(COMPONENT)
+            .endSource()
+            .withReportingComponent(COMPONENT)
+            .build();
+    try {
+      if (count == 1) {
+        client.v1().events().resource(event).createOr(op -> op.update());
+      } else {
+        client
+            .v1()
+            .events()
+            .inNamespace(event.getMetadata().getNamespace())
+            .withName(name)
+            .edit(
+                e -> {
+                  e.setCount(count);
+                  e.setLastTimestamp(now);
+                  return e;
+                });
+      }
+    } catch (KubernetesClientException e) {
+      // Events are best effort: losing one must never fail a reconcile.
+      log.warn("{}/{} event {} not recorded: {}", about.getMetadata().getNamespace(),
+          about.getMetadata().getName(), reason, e.getMessage());
+    }
+  }
+}

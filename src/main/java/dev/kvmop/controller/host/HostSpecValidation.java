@@ -1,0 +1,109 @@
+package dev.kvmop.controller.host;
+
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.ModulesMode;
+import dev.kvmop.api.Patterns;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CRD schema's checks, repeated in the operator because not every API server (nor the test
+ * API) enforces the schema. Each error names the field.
+ */
+public final class HostSpecValidation {
+  private HostSpecValidation() {}
+
+  public static List<String> validate(KvmHostSpec spec) {
+    List<String> errors = new ArrayList<>();
+    if (spec == null) {
+      errors.add("spec: required");
+      return errors;
+    }
+    require(errors, "spec.address", spec.address, Patterns.HOST_OR_IP);
+    range(errors, "spec.port", spec.port, 1, 65535);
+    require(errors, "spec.user", spec.user, Patterns.USER);
+    if (spec.credentialsSecretRef == null || spec.credentialsSecretRef.name == null) {
+      errors.add("spec.credentialsSecretRef.name: required");
+    } else {
+      require(errors, "spec.credentialsSecretRef.name", spec.credentialsSecretRef.name, Patterns.DNS_NAME);
+    }
+    if (spec.hostKeyPolicy == null) {
+      errors.add("spec.hostKeyPolicy: must be Pinned or TrustOnFirstUse");
+    } else if (spec.hostKeyPolicy == HostKeyPolicy.Pinned && isBlank(spec.hostKey)) {
+      errors.add("spec.hostKey: required when spec.hostKeyPolicy is Pinned");
+    }
+    if (!isBlank(spec.hostKey) && !HostKeys.isWellFormed(spec.hostKey)) {
+      errors.add("spec.hostKey: not an OpenSSH public key line nor a SHA256:<base64> fingerprint");
+    }
+    require(errors, "spec.workDir", spec.workDir, Patterns.ABSOLUTE_PATH);
+    if (spec.workDir != null && (spec.workDir.equals("/") || spec.workDir.contains("/../"))) {
+      errors.add("spec.workDir: must be a dedicated directory, not / or a path with ..");
+    }
+    range(errors, "spec.probeIntervalSeconds", spec.probeIntervalSeconds, 1, 3600);
+    range(errors, "spec.maxSessions", spec.maxSessions, 1, 64);
+    range(errors, "spec.maxGuests", spec.maxGuests, 0, Integer.MAX_VALUE);
+    if (spec.qemu == null) {
+      errors.add("spec.qemu: required");
+    } else {
+      require(errors, "spec.qemu.binary", spec.qemu.binary, Patterns.ABSOLUTE_PATH);
+    }
+    if (spec.network == null) {
+      errors.add("spec.network: required");
+    } else {
+      require(errors, "spec.network.bridge", spec.network.bridge, Patterns.BRIDGE);
+    }
+    validateKvm(spec.kvm, errors);
+    return errors;
+  }
+
+  private static void validateKvm(KvmHostSpec.Kvm kvm, List<String> errors) {
+    if (kvm == null || kvm.modules == null) {
+      errors.add("spec.kvm.modules: must be Builtin, Modprobe or Build");
+      return;
+    }
+    if (kvm.modules != ModulesMode.Build) {
+      return;
+    }
+    if (kvm.build == null || kvm.build.source == null) {
+      errors.add("spec.kvm.build.source: required when spec.kvm.modules is Build");
+      return;
+    }
+    KvmHostSpec.Source src = kvm.build.source;
+    if (isBlank(src.url) == isBlank(src.hostPath)) {
+      errors.add("spec.kvm.build.source: exactly one of url and hostPath must be set");
+    }
+    if (!isBlank(src.url)) {
+      require(errors, "spec.kvm.build.source.url", src.url, "^https?://[^\\s]+$");
+      require(errors, "spec.kvm.build.source.sha256", src.sha256, Patterns.SHA256);
+    }
+    if (!isBlank(src.hostPath)) {
+      require(errors, "spec.kvm.build.source.hostPath", src.hostPath, Patterns.ABSOLUTE_PATH);
+    }
+  }
+
+  private static void require(List<String> errors, String field, String value, String pattern) {
+    if (value == null || value.isEmpty()) {
+      errors.add(field + ": required");
+    } else if (value.length() > 4096 || !value.matches(pattern)) {
+      errors.add(field + ": invalid value " + shorten(value));
+    }
+  }
+
+  private static void range(List<String> errors, String field, Integer value, int min, int max) {
+    if (value == null) {
+      errors.add(field + ": required");
+    } else if (value < min || value > max) {
+      errors.add(field + ": " + value + " is outside " + min + ".." + max);
+    }
+  }
+
+  static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static String shorten(String value) {
+    String v = value.length() > 64 ? value.substring(0, 64) + "..." : value;
+    return "\"" + v.replaceAll("\\p{Cntrl}", "?") + "\"";
+  }
+}

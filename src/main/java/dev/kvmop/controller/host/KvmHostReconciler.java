@@ -1,0 +1,293 @@
+package dev.kvmop.controller.host;
+
+import static dev.kvmop.api.Conditions.HOST_KEY_VERIFIED;
+import static dev.kvmop.api.Conditions.MODULES_LOADED;
+import static dev.kvmop.api.Conditions.READY;
+import static dev.kvmop.api.Conditions.REACHABLE;
+import static dev.kvmop.api.Conditions.SPEC_VALID;
+import static dev.kvmop.api.Conditions.VIRTUALIZATION_SUPPORTED;
+
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.KvmHostStatus;
+import dev.kvmop.controller.EventRecorder;
+import dev.kvmop.controller.StatusConditions;
+import dev.kvmop.host.HostAgent;
+import dev.kvmop.host.HostAgentFactory;
+import dev.kvmop.host.HostException;
+import dev.kvmop.host.SshTarget;
+import dev.kvmop.metrics.DomainMetrics;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Keeps a KvmHost's status true: validates the spec, connects with the Secret's key and the
+ * pinned host key, probes facts in one remote command, prepares workDir, and re-probes every
+ * probeIntervalSeconds. Deletion waits for the host's guests, then cleans up.
+ */
+@ControllerConfiguration(name = "kvmhost")
+public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> {
+  static final String SECRET_INDEX = "kvmhost-by-secret";
+  static final Duration UNREACHABLE_DELETE_GRACE = Duration.ofMinutes(5);
+
+  private final HostAgentFactory agents;
+  private final EventRecorder events;
+  private final DomainMetrics metrics;
+  private final HostTransitions transitions;
+  private final Clock clock;
+
+  public KvmHostReconciler(
+      HostAgentFactory agents, EventRecorder events, DomainMetrics metrics, Clock clock) {
+    this.agents = agents;
+    this.events = events;
+    this.metrics = metrics;
+    this.transitions = new HostTransitions(events, metrics);
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, KvmHost>> prepareEventSources(EventSourceContext<KvmHost> ctx) {
+    ctx.getPrimaryCache().addIndexer(SECRET_INDEX, h -> List.of(secretKey(h)));
+    var secrets =
+        InformerEventSourceConfiguration.from(Secret.class, KvmHost.class)
+            .withName("secrets")
+            .withSecondaryToPrimaryMapper(
+                s ->
+                    ctx
+                        .getPrimaryCache()
+                        .byIndex(
+                            SECRET_INDEX,
+                            s.getMetadata().getNamespace() + "/" + s.getMetadata().getName())
+                        .stream()
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .build();
+    var guests =
+        InformerEventSourceConfiguration.from(KvmGuest.class, KvmHost.class)
+            .withName("guests")
+            .withSecondaryToPrimaryMapper(
+                g ->
+                    g.getSpec() == null || g.getSpec().hostRef == null
+                        ? Set.of()
+                        : Set.of(
+                            new ResourceID(
+                                g.getSpec().hostRef.name, g.getMetadata().getNamespace())))
+            .build();
+    return List.of(new InformerEventSource<>(secrets, ctx), new InformerEventSource<>(guests, ctx));
+  }
+
+  private static String secretKey(KvmHost h) {
+    var ref = h.getSpec() == null ? null : h.getSpec().credentialsSecretRef;
+    return h.getMetadata().getNamespace() + "/" + (ref == null ? "" : ref.name);
+  }
+
+  @Override
+  public UpdateControl<KvmHost> reconcile(KvmHost host, Context<KvmHost> ctx) {
+    KvmHostStatus before = StatusCopy.of(host.getStatus());
+    if (host.getStatus() == null) {
+      host.setStatus(new KvmHostStatus());
+    }
+    KvmHostStatus status = host.getStatus();
+    status.observedGeneration = host.getMetadata().getGeneration();
+    HostOutcome outcome = observe(host, ctx);
+    transitions.enter(host, outcome);
+    UpdateControl<KvmHost> control =
+        StatusCopy.sameIgnoringProbeTime(before, status, clock, probeInterval(host))
+            ? UpdateControl.noUpdate()
+            : UpdateControl.patchStatus(StatusCopy.freshWithStatus(host));
+    return outcome.phase() == HostPhase.Failed && !conditionTrue(status, SPEC_VALID)
+        ? control
+        : control.rescheduleAfter(probeInterval(host));
+  }
+
+  private HostOutcome observe(KvmHost host, Context<KvmHost> ctx) {
+    KvmHostSpec spec = host.getSpec();
+    KvmHostStatus status = host.getStatus();
+    var conditions = conditions(host);
+    List<String> errors = HostSpecValidation.validate(spec);
+    if (!errors.isEmpty()) {
+      String message = String.join("; ", errors);
+      conditions.set(SPEC_VALID, false, "InvalidSpec", message);
+      conditions.set(READY, false, "InvalidSpec", "spec is invalid; nothing is done until fixed");
+      return new HostOutcome(HostPhase.Failed, "InvalidSpec", message);
+    }
+    conditions.set(SPEC_VALID, true, "Valid", "spec is valid");
+    updateCounts(host, ctx);
+
+    Object creds = Credentials.from(ctx.getSecondaryResource(Secret.class).orElse(null), spec.credentialsSecretRef.name);
+    if (creds instanceof Credentials.Problem p) {
+      conditions.set(REACHABLE, false, p.reason(), p.message());
+      conditions.set(READY, false, p.reason(), p.message());
+      return new HostOutcome(HostPhase.Pending, p.reason(), p.message());
+    }
+    HostAgent agent;
+    try {
+      agent = agents.agentFor(target(host, (Credentials) creds));
+    } catch (HostException e) {
+      return connectFailed(host, e);
+    }
+    status.observedHostKey = agent.hostKeyFingerprint();
+    conditions.set(HOST_KEY_VERIFIED, true, "Verified", "host key " + status.observedHostKey);
+    conditions.set(REACHABLE, true, "Connected", "SSH connection established");
+    try {
+      status.facts = agent.probeFacts(spec.qemu.binary);
+      status.lastProbeTime = StatusConditions.now(clock);
+      HostOutcome readiness = HostReadiness.assess(spec, status.facts, conditions);
+      if (readiness != null) {
+        return readiness;
+      }
+      agent.ensureWorkDir(spec.workDir);
+    } catch (HostException e) {
+      return connectFailed(host, e);
+    }
+    conditions.set(READY, true, "Ready", "host is ready for guests");
+    return new HostOutcome(HostPhase.Ready, "Ready", "connected, facts probed, workDir prepared");
+  }
+
+  private HostOutcome connectFailed(KvmHost host, HostException e) {
+    var conditions = conditions(host);
+    String reason = e.reason().name();
+    String message = e.getMessage();
+    switch (e.reason()) {
+      case HostKeyMismatch -> {
+        conditions.set(HOST_KEY_VERIFIED, false, reason, message);
+        conditions.set(REACHABLE, false, reason, "connection refused: host key not verified");
+      }
+      default -> conditions.set(REACHABLE, false, reason, message);
+    }
+    conditions.set(READY, false, reason, message);
+    HostPhase phase =
+        switch (e.reason()) {
+          case Unreachable, Timeout, CommandFailed -> HostPhase.Unreachable;
+          default -> HostPhase.Failed;
+        };
+    return new HostOutcome(phase, reason, message);
+  }
+
+  private SshTarget target(KvmHost host, Credentials creds) {
+    KvmHostSpec spec = host.getSpec();
+    String expected =
+        spec.hostKeyPolicy == HostKeyPolicy.TrustOnFirstUse && HostSpecValidation.isBlank(spec.hostKey)
+            ? host.getStatus().observedHostKey
+            : spec.hostKey;
+    return new SshTarget(
+        hostId(host),
+        spec.address,
+        spec.port,
+        spec.user,
+        creds.privateKey(),
+        creds.passphrase(),
+        spec.hostKeyPolicy,
+        expected,
+        spec.maxSessions);
+  }
+
+  private void updateCounts(KvmHost host, Context<KvmHost> ctx) {
+    Set<KvmGuest> guests = ctx.getSecondaryResources(KvmGuest.class);
+    host.getStatus().guests = HostCounts.guests(guests);
+    host.getStatus().pool = HostCounts.pool(host.getSpec(), guests);
+    var pool = host.getStatus().pool;
+    metrics.pool(host.getMetadata().getNamespace(), host.getMetadata().getName(), pool.allocated, pool.free);
+  }
+
+  @Override
+  public DeleteControl cleanup(KvmHost host, Context<KvmHost> ctx) {
+    Set<KvmGuest> guests = ctx.getSecondaryResources(KvmGuest.class);
+    if (!guests.isEmpty()) {
+      String names =
+          guests.stream().map(g -> g.getMetadata().getName()).sorted().collect(Collectors.joining(", "));
+      setTerminating(host, ctx, "GuestsRemain", "waiting for KvmGuests to be deleted: " + names);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
+    }
+    try {
+      Object creds =
+          Credentials.from(ctx.getSecondaryResource(Secret.class).orElse(null), secretName(host));
+      if (creds instanceof Credentials c && HostSpecValidation.validate(host.getSpec()).isEmpty()) {
+        agents.agentFor(target(host, c)).removeWorkDir(host.getSpec().workDir);
+      }
+    } catch (HostException e) {
+      Instant deadline =
+          Instant.parse(host.getMetadata().getDeletionTimestamp()).plus(UNREACHABLE_DELETE_GRACE);
+      if (Instant.now(clock).isBefore(deadline)) {
+        setTerminating(host, ctx, e.reason().name(), "cleanup on the host failed, retrying: " + e.getMessage());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
+      }
+      events.warning(
+          host,
+          "CleanupAbandoned",
+          "host "
+              + host.getSpec().address
+              + " did not answer for "
+              + UNREACHABLE_DELETE_GRACE.toMinutes()
+              + " min; released without removing "
+              + host.getSpec().workDir
+              + " there");
+    }
+    agents.forget(hostId(host));
+    metrics.hostRemoved(host.getMetadata().getNamespace(), host.getMetadata().getName());
+    return DeleteControl.defaultDelete();
+  }
+
+  private void setTerminating(KvmHost host, Context<KvmHost> ctx, String reason, String message) {
+    if (host.getStatus() == null) {
+      host.setStatus(new KvmHostStatus());
+    }
+    KvmHostStatus before = StatusCopy.of(host.getStatus());
+    conditions(host).set(READY, false, reason, message);
+    transitions.enter(host, new HostOutcome(HostPhase.Terminating, reason, message));
+    if (!StatusCopy.sameIgnoringProbeTime(before, host.getStatus(), clock, Duration.ZERO)) {
+      ctx.getClient().resource(StatusCopy.freshWithStatus(host)).patchStatus();
+    }
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<KvmHost> updateErrorStatus(
+      KvmHost host, Context<KvmHost> ctx, Exception e) {
+    if (host.getStatus() == null) {
+      host.setStatus(new KvmHostStatus());
+    }
+    conditions(host).set(READY, false, "ReconcileError", e.getClass().getSimpleName() + ": " + e.getMessage());
+    return ErrorStatusUpdateControl.patchStatus(StatusCopy.freshWithStatus(host));
+  }
+
+  private StatusConditions conditions(KvmHost host) {
+    return new StatusConditions(host.getStatus().conditions, host.getMetadata().getGeneration(), clock);
+  }
+
+  private static boolean conditionTrue(KvmHostStatus status, String type) {
+    return StatusConditions.isTrue(status.conditions, type);
+  }
+
+  private static Duration probeInterval(KvmHost host) {
+    Integer s = host.getSpec() == null ? null : host.getSpec().probeIntervalSeconds;
+    return Duration.ofSeconds(s == null || s < 1 ? 10 : s);
+  }
+
+  private static String secretName(KvmHost host) {
+    return host.getSpec().credentialsSecretRef == null ? "" : host.getSpec().credentialsSecretRef.name;
+  }
+
+  static String hostId(KvmHost host) {
+    return host.getMetadata().getNamespace() + "/" + host.getMetadata().getName();
+  }
+}

@@ -1,0 +1,68 @@
+package dev.kvmop;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The import rules of DESIGN §6. */
+class ArchitectureTest {
+  static final JavaClasses MAIN =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("dev.kvmop");
+
+  @Test
+  void apiDependsOnNothingOfOurs() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.kvmop.api..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.kvmop.controller..",
+            "dev.kvmop.host..",
+            "dev.kvmop.qemu..",
+            "dev.kvmop.net..",
+            "dev.kvmop.metrics..",
+            "dev.kvmop.local..")
+        .check(MAIN);
+  }
+
+  @Test
+  void pureCodeUsesOnlyApiAndTheJdk() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.kvmop.qemu..", "dev.kvmop.net..")
+        .should()
+        .dependOnClassesThat()
+        .resideOutsideOfPackages(
+            "dev.kvmop.api..", "dev.kvmop.qemu..", "dev.kvmop.net..", "java..")
+        .check(MAIN);
+  }
+
+  @Test
+  void onlyHostSshImportsSshj() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.kvmop.host.ssh..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("net.schmizz..", "com.hierynomus..")
+        .check(MAIN);
+  }
+
+  @Test
+  void josdkOnlyInControllerMetricsLocalAndMain() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "dev.kvmop.api..", "dev.kvmop.host..", "dev.kvmop.qemu..", "dev.kvmop.net..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.javaoperatorsdk..")
+        .check(MAIN);
+  }
+}

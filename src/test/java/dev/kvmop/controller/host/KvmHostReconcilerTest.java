@@ -1,0 +1,178 @@
+package dev.kvmop.controller.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kvmop.api.AddressEntry;
+import dev.kvmop.api.Conditions;
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.ObjectRef;
+import dev.kvmop.controller.EventRecorder;
+import dev.kvmop.controller.StatusConditions;
+import dev.kvmop.host.HostException;
+import dev.kvmop.metrics.DomainMetrics;
+import dev.kvmop.testing.CrudApi;
+import dev.kvmop.testing.FakeHostAgents;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The host reconciler against the fabric8 CRUD API with fake hosts. */
+@EnableKubernetesMockClient(crud = true)
+class KvmHostReconcilerTest {
+  static final String KEY_LINE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINBM/Sqo5hQpBF2MGf6zDcTRGhMlRSWfMtDQIiFajMRS";
+
+  KubernetesClient client;
+  FakeHostAgents hosts = new FakeHostAgents();
+  Operator operator;
+
+  @BeforeEach
+  void start() throws Exception {
+    CrudApi.installCrds(client);
+    operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withCloseClientOnStop(false));
+    Clock clock = Clock.systemUTC();
+    operator.register(
+        new KvmHostReconciler(
+            hosts,
+            new EventRecorder(client, clock),
+            new DomainMetrics(new SimpleMeterRegistry()),
+            clock));
+    operator.start();
+  }
+
+  @AfterEach
+  void stop() {
+    operator.stop();
+  }
+
+  @Test
+  void reachesReadyAndReportsFactsAndPool() {
+    secret("node-a-ssh");
+    client.resource(host("node-a", "10.0.0.5")).create();
+
+    KvmHost h = awaitPhase("node-a", HostPhase.Ready);
+    assertThat(h.getStatus().facts.qemuVersion).contains("7.2.0");
+    assertThat(h.getStatus().observedHostKey).isEqualTo("SHA256:fake");
+    assertThat(h.getStatus().pool.total).isEqualTo(2);
+    assertThat(h.getStatus().pool.summary).isEqualTo("0/2");
+    assertThat(condition(h, Conditions.READY).getStatus()).isEqualTo("True");
+    assertThat(condition(h, Conditions.MODULES_LOADED).getReason()).isEqualTo("TcgOnly");
+    assertThat(hosts.host("10.0.0.5").dirs).containsExactly("/var/lib/kvmop");
+    assertThat(hosts.host("10.0.0.5").lastPrivateKey).isEqualTo("PRIVATE");
+  }
+
+  @Test
+  void invalidSpecIsReportedAndNothingIsDone() {
+    secret("node-a-ssh");
+    KvmHost bad = host("bad", "10.0.0.6");
+    bad.getSpec().port = 70000;
+    bad.getSpec().addresses.add(new AddressEntry("52:54:00:00:00:99", "10.0.0.10"));
+    client.resource(bad).create();
+
+    KvmHost h = awaitPhase("bad", HostPhase.Failed);
+    Condition valid = condition(h, Conditions.SPEC_VALID);
+    assertThat(valid.getStatus()).isEqualTo("False");
+    assertThat(valid.getMessage()).contains("spec.port").contains("spec.addresses[2].ip");
+    assertThat(hosts.callsFor("10.0.0.6")).isZero();
+  }
+
+  @Test
+  void missingSecretKeepsHostPendingUntilItAppears() {
+    client.resource(host("node-b", "10.0.0.7")).create();
+    KvmHost h = awaitPhase("node-b", HostPhase.Pending);
+    assertThat(condition(h, Conditions.READY).getReason()).isEqualTo("SecretNotFound");
+    assertThat(hosts.callsFor("10.0.0.7")).isZero();
+
+    secret("node-a-ssh");
+    awaitPhase("node-b", HostPhase.Ready);
+  }
+
+  @Test
+  void hostKeyMismatchFailsAndUnreachableRecovers() {
+    secret("node-a-ssh");
+    hosts.host("10.0.0.8").connectFailure =
+        new HostException(HostException.Reason.HostKeyMismatch, "expected SHA256:a, got SHA256:b");
+    hosts.host("10.0.0.9").connectFailure =
+        new HostException(HostException.Reason.Unreachable, "connect timed out");
+    client.resource(host("mismatch", "10.0.0.8")).create();
+    KvmHost down = host("down", "10.0.0.9");
+    down.getSpec().probeIntervalSeconds = 1;
+    client.resource(down).create();
+
+    KvmHost m = awaitPhase("mismatch", HostPhase.Failed);
+    assertThat(condition(m, Conditions.HOST_KEY_VERIFIED).getStatus()).isEqualTo("False");
+    awaitPhase("down", HostPhase.Unreachable);
+
+    hosts.host("10.0.0.9").connectFailure = null;
+    awaitPhase("down", HostPhase.Ready);
+  }
+
+  @Test
+  void deletionRemovesWorkDir() {
+    secret("node-a-ssh");
+    client.resource(host("gone", "10.0.0.11")).create();
+    awaitPhase("gone", HostPhase.Ready);
+
+    client.resources(KvmHost.class).withName("gone").delete();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(KvmHost.class).withName("gone").get() == null);
+    assertThat(hosts.host("10.0.0.11").dirs).isEmpty();
+  }
+
+  private KvmHost awaitPhase(String name, HostPhase phase) {
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> client.resources(KvmHost.class).withName(name).get(),
+            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+  }
+
+  private static Condition condition(KvmHost h, String type) {
+    return StatusConditions.find(h.getStatus().conditions, type).orElseThrow();
+  }
+
+  private void secret(String name) {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withStringData(Map.of("ssh-privatekey", "PRIVATE"))
+                .build())
+        .create();
+  }
+
+  static KvmHost host(String name, String address) {
+    KvmHost h = new KvmHost();
+    h.getMetadata().setName(name);
+    KvmHostSpec spec = new KvmHostSpec();
+    spec.address = address;
+    spec.credentialsSecretRef = new ObjectRef("node-a-ssh");
+    spec.hostKey = KEY_LINE;
+    spec.hostKeyPolicy = HostKeyPolicy.Pinned;
+    spec.kvm.requireHardwareVirtualization = false;
+    spec.addresses.add(new AddressEntry("52:54:00:00:00:10", "10.0.0.10"));
+    spec.addresses.add(new AddressEntry("52:54:00:00:00:11", "10.0.0.11"));
+    h.setSpec(spec);
+    return h;
+  }
+}
