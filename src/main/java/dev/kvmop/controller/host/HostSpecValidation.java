@@ -4,6 +4,7 @@ import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.ModulesMode;
 import dev.kvmop.api.Patterns;
+import dev.kvmop.net.PoolValidation;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,6 +55,7 @@ public final class HostSpecValidation {
       require(errors, "spec.network.bridge", spec.network.bridge, Patterns.BRIDGE);
     }
     validateKvm(spec.kvm, errors);
+    errors.addAll(PoolValidation.validate(spec));
     return errors;
   }
 

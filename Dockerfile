@@ -1,0 +1,19 @@
+# Multi-stage: Maven build (dependency layer cached) -> JRE 17 runtime as a non-root user.
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY crds crds
+COPY src src
+RUN mvn -B -q package -DskipTests -Dspotless.check.skip=true
+
+FROM eclipse-temurin:17-jre
+RUN useradd --system --uid 10001 --home /nonexistent kvmop
+WORKDIR /app
+COPY --from=build /src/target/lib lib
+COPY --from=build /src/target/kvm-operator.jar kvm-operator.jar
+USER 10001
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=60 -Xss512k"
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/app/kvm-operator.jar"]
+CMD ["run"]
