@@ -1,0 +1,55 @@
+package dev.kvmop.qemu;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where a guest's files live on its host: {@code <workDir>/guests/<namespace>_<name>_<uid>/}. The
+ * uid makes a recreated guest of the same name start with a fresh directory. The launcher redirects
+ * qemu's stderr to {@link #qemuLog()}; the other files are named in the argv.
+ */
+public record GuestDirs(String dir) {
+  public static final String PID = "pid";
+  public static final String QMP_SOCKET = "qmp.sock";
+  public static final String SERIAL_LOG = "serial.log";
+  public static final String QEMU_LOG = "qemu.log";
+
+  /** Linux sun_path holds 108 bytes including the terminating NUL. */
+  public static final int MAX_UNIX_SOCKET_PATH = 107;
+
+  public static GuestDirs of(String workDir, String namespace, String name, String uid) {
+    if (workDir == null || !workDir.startsWith("/")) {
+      throw new IllegalArgumentException("workDir must be absolute: " + workDir);
+    }
+    for (String part : new String[] {namespace, name, uid}) {
+      if (part == null || part.isEmpty() || part.contains("/") || part.contains("\0")) {
+        throw new IllegalArgumentException("invalid guest directory component: " + part);
+      }
+    }
+    String base = workDir.replaceAll("/+$", "");
+    return new GuestDirs(base + "/guests/" + namespace + "_" + name + "_" + uid);
+  }
+
+  public String pidFile() {
+    return dir + "/" + PID;
+  }
+
+  public String qmpSocket() {
+    return dir + "/" + QMP_SOCKET;
+  }
+
+  public String serialLog() {
+    return dir + "/" + SERIAL_LOG;
+  }
+
+  public String qemuLog() {
+    return dir + "/" + QEMU_LOG;
+  }
+
+  /**
+   * Whether the QMP socket path fits a unix socket address; qemu cannot bind a longer one. Long
+   * workDirs and names (up to 253 characters) can exceed it.
+   */
+  public boolean qmpSocketFits() {
+    return qmpSocket().getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH;
+  }
+}

@@ -1,0 +1,300 @@
+package dev.kvmop.qemu;
+
+import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.NetworkType;
+import dev.kvmop.api.Patterns;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a {@link KvmGuestSpec}; every error names the field path. Repeats the CRD schema checks
+ * (not every API server enforces them) and adds what a schema cannot express: options the operator
+ * owns, NUL bytes, size limits.
+ *
+ * <p>Shell metacharacters are not errors: argv elements reach qemu literally, because the host
+ * layer quotes every element.
+ */
+public final class GuestSpecValidation {
+  /** Options the operator sets itself; a second one would break process identity or control. */
+  static final Set<String> OWNED_OPTIONS =
+      Set.of(
+          "-daemonize",
+          "-pidfile",
+          "-qmp",
+          "-qmp-pretty",
+          "-monitor",
+          "-name",
+          "-uuid",
+          "-runas",
+          "-chroot",
+          // qemu 9 replacement for -runas/-chroot.
+          "-run-with");
+
+  public static final int MAX_ELEMENT_CHARS = 4096;
+  public static final int MAX_ARGV_BYTES = 64 * 1024;
+  static final int MAX_EXTRA_ARGS = 256;
+  static final int MAX_DISKS = 16;
+
+  private static final Pattern DNS_1123_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final Pattern MACHINE = Pattern.compile(Patterns.MACHINE);
+  private static final Pattern NIC_MODEL = Pattern.compile(Patterns.NIC_MODEL);
+  private static final Pattern HOST_OR_IP = Pattern.compile(Patterns.HOST_OR_IP);
+  private static final Pattern DOTTED_NUMBERS = Pattern.compile("[0-9.]+");
+  private static final Pattern IPV4 =
+      Pattern.compile(
+          "((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}"
+              + "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])");
+  private static final Set<String> FORMATS = Set.of("qcow2", "raw", "vmdk", "vdi", "vhdx", "qed");
+  private static final Set<String> BUSES = Set.of("virtio", "ide", "scsi", "sd", "none");
+
+  private GuestSpecValidation() {}
+
+  /** Errors, empty when the spec is valid. */
+  public static List<String> validate(KvmGuestSpec spec) {
+    if (spec == null) {
+      return List.of("spec: required");
+    }
+    List<String> errors = new ArrayList<>();
+    checkHostRef(spec, errors);
+    required(spec.runStrategy, "spec.runStrategy", errors);
+    required(spec.accel, "spec.accel", errors);
+    range(spec.cpus, "spec.cpus", 1, 512, errors);
+    checkMemory(spec.memory, errors);
+    if (spec.machine == null) {
+      errors.add("spec.machine: required");
+    } else if (!MACHINE.matcher(spec.machine).matches()) {
+      errors.add("spec.machine: invalid machine type " + quoted(spec.machine));
+    }
+    checkDisks(spec.disks, errors);
+    checkKernel(spec.kernel, errors);
+    checkNetwork(spec.network, errors);
+    checkExtraArgs(spec.extraArgs, errors);
+    if (spec.readinessProbe != null) {
+      range(spec.readinessProbe.tcpPort, "spec.readinessProbe.tcpPort", 1, 65535, errors);
+      range(
+          spec.readinessProbe.periodSeconds, "spec.readinessProbe.periodSeconds", 1, 3600, errors);
+    }
+    range(spec.gracePeriodSeconds, "spec.gracePeriodSeconds", 0, 3600, errors);
+    int bytes = userArgvBytes(spec);
+    if (bytes > MAX_ARGV_BYTES) {
+      errors.add("spec: qemu arguments total " + bytes + " bytes, at most " + MAX_ARGV_BYTES);
+    }
+    return errors;
+  }
+
+  private static void checkHostRef(KvmGuestSpec spec, List<String> errors) {
+    String name = spec.hostRef == null ? null : spec.hostRef.name;
+    if (name == null || name.isEmpty()) {
+      errors.add("spec.hostRef.name: required");
+    } else if (name.length() > 253 || !DNS_1123_SUBDOMAIN.matcher(name).matches()) {
+      errors.add(
+          "spec.hostRef.name: "
+              + quoted(name)
+              + " is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
+    }
+  }
+
+  private static void checkMemory(String memory, List<String> errors) {
+    try {
+      MemoryQuantity.toMebibytes(memory);
+    } catch (IllegalArgumentException e) {
+      errors.add("spec.memory: " + e.getMessage());
+    }
+  }
+
+  private static void checkDisks(List<KvmGuestSpec.Disk> disks, List<String> errors) {
+    if (disks == null) {
+      return;
+    }
+    if (disks.size() > MAX_DISKS) {
+      errors.add("spec.disks: " + disks.size() + " disks, at most " + MAX_DISKS);
+    }
+    for (int i = 0; i < disks.size(); i++) {
+      String path = "spec.disks[" + i + "]";
+      KvmGuestSpec.Disk disk = disks.get(i);
+      if (disk == null) {
+        errors.add(path + ": required");
+        continue;
+      }
+      checkPath(disk.path, path + ".path", true, errors);
+      if (disk.format == null || !FORMATS.contains(disk.format)) {
+        errors.add(
+            path + ".format: must be one of " + sorted(FORMATS) + ", got " + quoted(disk.format));
+      }
+      if (disk.bus == null || !BUSES.contains(disk.bus)) {
+        errors.add(path + ".bus: must be one of " + sorted(BUSES) + ", got " + quoted(disk.bus));
+      }
+    }
+  }
+
+  private static void checkKernel(KvmGuestSpec.Kernel kernel, List<String> errors) {
+    if (kernel == null) {
+      return;
+    }
+    checkPath(kernel.path, "spec.kernel.path", false, errors);
+    checkPath(kernel.initrd, "spec.kernel.initrd", false, errors);
+    if (isEmpty(kernel.path) && !isEmpty(kernel.initrd)) {
+      errors.add("spec.kernel.initrd: needs spec.kernel.path");
+    }
+    if (isEmpty(kernel.path) && !isEmpty(kernel.cmdline)) {
+      errors.add("spec.kernel.cmdline: needs spec.kernel.path");
+    }
+    checkText(kernel.cmdline, "spec.kernel.cmdline", errors);
+  }
+
+  private static void checkNetwork(KvmGuestSpec.Network network, List<String> errors) {
+    if (network == null) {
+      errors.add("spec.network: required");
+      return;
+    }
+    required(network.type, "spec.network.type", errors);
+    if (network.model == null || !NIC_MODEL.matcher(network.model).matches()) {
+      errors.add("spec.network.model: invalid NIC model " + quoted(network.model));
+    }
+    if (isEmpty(network.ip)) {
+      return;
+    }
+    if (network.type == NetworkType.None) {
+      errors.add("spec.network.ip: must be empty when spec.network.type is None");
+    } else if (!isHostOrIpSyntax(network.ip)) {
+      errors.add("spec.network.ip: invalid IP address or hostname " + quoted(network.ip));
+    }
+  }
+
+  /**
+   * The field's schema pattern, plus dotted-number forms that must be IPv4. Precise IPv6 and
+   * hostname rules are left to the allocator: a requested IP must equal a pool entry, and pool
+   * entries are validated precisely (this package may not depend on {@code net}).
+   */
+  private static boolean isHostOrIpSyntax(String ip) {
+    if (!HOST_OR_IP.matcher(ip).matches()) {
+      return false;
+    }
+    return !DOTTED_NUMBERS.matcher(ip).matches() || IPV4.matcher(ip).matches();
+  }
+
+  private static void checkExtraArgs(List<String> extraArgs, List<String> errors) {
+    if (extraArgs == null) {
+      return;
+    }
+    if (extraArgs.size() > MAX_EXTRA_ARGS) {
+      errors.add("spec.extraArgs: " + extraArgs.size() + " elements, at most " + MAX_EXTRA_ARGS);
+    }
+    for (int i = 0; i < extraArgs.size(); i++) {
+      String path = "spec.extraArgs[" + i + "]";
+      String arg = extraArgs.get(i);
+      if (arg == null) {
+        errors.add(path + ": required");
+        continue;
+      }
+      if (!checkText(arg, path, errors)) {
+        continue;
+      }
+      // qemu accepts every option with one or two leading dashes.
+      String option = arg.startsWith("--") ? arg.substring(1) : arg;
+      if (OWNED_OPTIONS.contains(option)) {
+        errors.add(path + ": " + arg + " is set by the operator");
+      }
+    }
+  }
+
+  private static void checkPath(String value, String path, boolean required, List<String> errors) {
+    if (isEmpty(value)) {
+      if (required) {
+        errors.add(path + ": required");
+      }
+      return;
+    }
+    if (checkText(value, path, errors) && !value.startsWith("/")) {
+      errors.add(path + ": must be an absolute path, got " + quoted(value));
+    }
+  }
+
+  /** NUL cannot be passed in an argv element; huge strings are refused before they reach SSH. */
+  private static boolean checkText(String value, String path, List<String> errors) {
+    if (value == null) {
+      return true;
+    }
+    if (value.length() > MAX_ELEMENT_CHARS) {
+      errors.add(path + ": " + value.length() + " characters, at most " + MAX_ELEMENT_CHARS);
+      return false;
+    }
+    if (value.indexOf('\0') >= 0) {
+      errors.add(path + ": contains a NUL byte");
+      return false;
+    }
+    return true;
+  }
+
+  /** Bytes of the spec strings that end up in the argv; the operator's own part is small. */
+  private static int userArgvBytes(KvmGuestSpec spec) {
+    long total = 0;
+    if (spec.extraArgs != null) {
+      for (String arg : spec.extraArgs) {
+        total += utf8Length(arg);
+      }
+    }
+    if (spec.disks != null) {
+      for (KvmGuestSpec.Disk disk : spec.disks) {
+        total += disk == null ? 0 : utf8Length(disk.path);
+      }
+    }
+    if (spec.kernel != null) {
+      total += utf8Length(spec.kernel.path);
+      total += utf8Length(spec.kernel.initrd);
+      total += utf8Length(spec.kernel.cmdline);
+    }
+    return (int) Math.min(total, Integer.MAX_VALUE);
+  }
+
+  private static int utf8Length(String s) {
+    return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static void required(Object value, String path, List<String> errors) {
+    if (value == null) {
+      errors.add(path + ": required");
+    }
+  }
+
+  private static void range(Integer value, String path, int min, int max, List<String> errors) {
+    if (value == null) {
+      errors.add(path + ": required");
+    } else if (value < min) {
+      errors.add(path + ": must be >= " + min);
+    } else if (value > max) {
+      errors.add(path + ": must be <= " + max);
+    }
+  }
+
+  private static boolean isEmpty(String s) {
+    return s == null || s.isEmpty();
+  }
+
+  private static List<String> sorted(Set<String> values) {
+    return values.stream().sorted().toList();
+  }
+
+  /** The value in double quotes, cut short and with control characters escaped, for messages. */
+  static String quoted(String value) {
+    if (value == null) {
+      return "null";
+    }
+    String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
+    StringBuilder sb = new StringBuilder("\"");
+    for (char c : shown.toCharArray()) {
+      if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.append('"').toString();
+  }
+}

@@ -1,0 +1,124 @@
+package dev.kvmop.qemu;
+
+import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.NetworkType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the qemu argv of a guest. The result is a list of argv elements, never shell text: it
+ * reaches the host's shell only through the host layer's single quoting step.
+ *
+ * <p>Values placed inside a comma-separated option ({@code -name}, {@code -machine}, {@code
+ * -drive}, {@code -netdev}, {@code -device}, {@code -qmp unix:}) go through {@link
+ * QemuOpts#escape}. Options that take a whole argument as a plain string ({@code -kernel}, {@code
+ * -initrd}, {@code -append}, {@code -L}, {@code -pidfile}, {@code -serial file:}) are not escaped,
+ * since qemu would then see the doubled commas literally.
+ *
+ * <p>qemu's stderr is not named here: the launcher redirects it to {@link GuestDirs#qemuLog()}.
+ */
+public final class QemuArgs {
+  /** The guest's single NIC backend id. */
+  static final String NETDEV_ID = "net0";
+
+  private QemuArgs() {}
+
+  public static List<String> build(LaunchSpec launch) {
+    KvmGuestSpec spec = launch.spec();
+    GuestDirs dirs = new GuestDirs(launch.guestDir());
+    List<String> argv = new ArrayList<>();
+    argv.add(launch.qemuBinary());
+    add(argv, "-name", "guest=" + QemuOpts.escape(launch.namespace() + "/" + launch.name()));
+    add(argv, "-uuid", launch.uid());
+    add(argv, "-machine", QemuOpts.escape(spec.machine) + ",accel=" + launch.accel());
+    add(argv, "-m", MemoryQuantity.toMebibytes(spec.memory) + "M");
+    add(argv, "-smp", Integer.toString(spec.cpus));
+    if (spec.disks != null) {
+      for (KvmGuestSpec.Disk disk : spec.disks) {
+        add(argv, "-drive", drive(disk));
+      }
+    }
+    addKernel(argv, spec.kernel);
+    addNetwork(argv, launch);
+    if (launch.biosDir() != null && !launch.biosDir().isEmpty()) {
+      add(argv, "-L", launch.biosDir());
+    }
+    add(argv, "-display", "none");
+    argv.add("-daemonize");
+    add(argv, "-pidfile", dirs.pidFile());
+    add(argv, "-qmp", "unix:" + QemuOpts.escape(dirs.qmpSocket()) + ",server=on,wait=off");
+    add(argv, "-serial", "file:" + dirs.serialLog());
+    if (spec.extraArgs != null) {
+      argv.addAll(spec.extraArgs);
+    }
+    return List.copyOf(argv);
+  }
+
+  private static String drive(KvmGuestSpec.Disk disk) {
+    String drive =
+        "file="
+            + QemuOpts.escape(disk.path)
+            + ",format="
+            + QemuOpts.escape(disk.format)
+            + ",if="
+            + QemuOpts.escape(disk.bus);
+    return Boolean.TRUE.equals(disk.readOnly) ? drive + ",readonly=on" : drive;
+  }
+
+  private static void addKernel(List<String> argv, KvmGuestSpec.Kernel kernel) {
+    if (kernel == null || isEmpty(kernel.path)) {
+      return;
+    }
+    add(argv, "-kernel", kernel.path);
+    if (!isEmpty(kernel.initrd)) {
+      add(argv, "-initrd", kernel.initrd);
+    }
+    if (!isEmpty(kernel.cmdline)) {
+      add(argv, "-append", kernel.cmdline);
+    }
+  }
+
+  private static void addNetwork(List<String> argv, LaunchSpec launch) {
+    KvmGuestSpec.Network network = launch.spec().network;
+    NetworkType type = network == null ? NetworkType.None : network.type;
+    if (type == NetworkType.None) {
+      add(argv, "-nic", "none");
+      return;
+    }
+    if (isEmpty(launch.mac())) {
+      throw new IllegalArgumentException("network " + type + " needs a MAC");
+    }
+    if (type == NetworkType.Bridge) {
+      if (isEmpty(launch.ifupScript())) {
+        throw new IllegalArgumentException("network Bridge needs the ifup script");
+      }
+      add(
+          argv,
+          "-netdev",
+          "tap,id="
+              + NETDEV_ID
+              + ",script="
+              + QemuOpts.escape(launch.ifupScript())
+              + ",downscript=no");
+    } else {
+      add(argv, "-netdev", "user,id=" + NETDEV_ID);
+    }
+    add(
+        argv,
+        "-device",
+        QemuOpts.escape(network.model)
+            + ",netdev="
+            + NETDEV_ID
+            + ",mac="
+            + QemuOpts.escape(launch.mac()));
+  }
+
+  private static void add(List<String> argv, String option, String value) {
+    argv.add(option);
+    argv.add(value);
+  }
+
+  private static boolean isEmpty(String s) {
+    return s == null || s.isEmpty();
+  }
+}

@@ -1,0 +1,208 @@
+package dev.kvmop.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.NetworkType;
+import dev.kvmop.api.ObjectRef;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class GuestSpecValidationTest {
+  static KvmGuestSpec valid() {
+    KvmGuestSpec spec = new KvmGuestSpec();
+    spec.hostRef = new ObjectRef("node-a.lab");
+    return spec;
+  }
+
+  @Test
+  void defaultsAreValid() {
+    assertThat(GuestSpecValidation.validate(valid())).isEmpty();
+  }
+
+  @Test
+  void ownedOptionsInExtraArgsAreRefused() {
+    KvmGuestSpec spec = valid();
+    spec.extraArgs =
+        List.of(
+            "-rtc",
+            "-daemonize",
+            "base=utc",
+            "--pidfile",
+            "-qmp-pretty",
+            "-monitor",
+            "-name",
+            "-uuid",
+            "-runas",
+            "-chroot",
+            "-run-with",
+            "-qmp",
+            "-nodefaults",
+            "---name");
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly(
+            "spec.extraArgs[1]: -daemonize is set by the operator",
+            "spec.extraArgs[3]: --pidfile is set by the operator",
+            "spec.extraArgs[4]: -qmp-pretty is set by the operator",
+            "spec.extraArgs[5]: -monitor is set by the operator",
+            "spec.extraArgs[6]: -name is set by the operator",
+            "spec.extraArgs[7]: -uuid is set by the operator",
+            "spec.extraArgs[8]: -runas is set by the operator",
+            "spec.extraArgs[9]: -chroot is set by the operator",
+            "spec.extraArgs[10]: -run-with is set by the operator",
+            "spec.extraArgs[11]: -qmp is set by the operator");
+  }
+
+  @Test
+  void shellMetacharactersAreNotErrors() {
+    KvmGuestSpec spec = valid();
+    spec.extraArgs = List.of("; rm -rf /", "$(id)", "`id`", "a && b | c > /etc/passwd", "x\ny");
+    assertThat(GuestSpecValidation.validate(spec)).isEmpty();
+  }
+
+  @Test
+  void nulAndOversizedStringsAreRefused() {
+    KvmGuestSpec spec = valid();
+    spec.extraArgs = List.of("-a\0b", "x".repeat(4097), "y".repeat(4096));
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly(
+            "spec.extraArgs[0]: contains a NUL byte",
+            "spec.extraArgs[1]: 4097 characters, at most 4096");
+  }
+
+  @Test
+  void totalArgvSizeIsBounded() {
+    KvmGuestSpec spec = valid();
+    spec.extraArgs = new ArrayList<>(Collections.nCopies(17, "z".repeat(4000)));
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly("spec: qemu arguments total 68000 bytes, at most 65536");
+  }
+
+  @Test
+  void megabyteStringsAreRefusedEverywhere() {
+    String huge = "/" + "a".repeat(1 << 20);
+    KvmGuestSpec spec = valid();
+    spec.disks.add(QemuArgsGoldenTest.disk(huge, "raw", "virtio", false));
+    spec.kernel = new KvmGuestSpec.Kernel();
+    spec.kernel.path = "/vmlinuz";
+    spec.kernel.cmdline = huge;
+    spec.machine = huge;
+    spec.hostRef.name = huge;
+    spec.network.ip = huge;
+    spec.memory = huge;
+    assertThat(GuestSpecValidation.validate(spec))
+        .hasSize(7)
+        .allSatisfy(e -> assertThat(e.length()).isLessThan(300));
+  }
+
+  @Test
+  void scalarFields() {
+    KvmGuestSpec spec = valid();
+    spec.cpus = 0;
+    spec.memory = "512k";
+    spec.machine = "pc,accel=kvm";
+    spec.runStrategy = null;
+    spec.accel = null;
+    spec.gracePeriodSeconds = null;
+    spec.hostRef = new ObjectRef("Node_A");
+    spec.readinessProbe = new KvmGuestSpec.ReadinessProbe();
+    spec.readinessProbe.tcpPort = 70000;
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly(
+            "spec.hostRef.name: \"Node_A\" is not a DNS-1123 subdomain (lower-case letters,"
+                + " digits, '-' and '.')",
+            "spec.runStrategy: required",
+            "spec.accel: required",
+            "spec.cpus: must be >= 1",
+            "spec.memory: invalid quantity \"512k\" (e.g. 512Mi, 2Gi)",
+            "spec.machine: invalid machine type \"pc,accel=kvm\"",
+            "spec.readinessProbe.tcpPort: must be <= 65535",
+            "spec.gracePeriodSeconds: required");
+  }
+
+  @Test
+  void memoryBelowOneMebibyte() {
+    KvmGuestSpec spec = valid();
+    spec.memory = "1000Ki";
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly("spec.memory: 1000Ki is less than 1Mi");
+  }
+
+  @Test
+  void hostRefRequired() {
+    KvmGuestSpec spec = valid();
+    spec.hostRef = null;
+    assertThat(GuestSpecValidation.validate(spec)).containsExactly("spec.hostRef.name: required");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a..b", "-a", "a-", "a.-b", "A"})
+  void hostRefMustBeDns1123(String name) {
+    KvmGuestSpec spec = valid();
+    spec.hostRef.name = name;
+    assertThat(GuestSpecValidation.validate(spec)).hasSize(1);
+  }
+
+  @Test
+  void disksAndKernel() {
+    KvmGuestSpec spec = valid();
+    spec.disks.add(QemuArgsGoldenTest.disk("relative.qcow2", "qcow2", "virtio", false));
+    spec.disks.add(QemuArgsGoldenTest.disk("/a\0b", "iso", null, false));
+    spec.disks.add(null);
+    spec.disks.add(QemuArgsGoldenTest.disk(null, "raw", "ide", true));
+    spec.kernel = new KvmGuestSpec.Kernel();
+    spec.kernel.initrd = "initrd";
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly(
+            "spec.disks[0].path: must be an absolute path, got \"relative.qcow2\"",
+            "spec.disks[1].path: contains a NUL byte",
+            "spec.disks[1].format: must be one of [qcow2, qed, raw, vdi, vhdx, vmdk], got"
+                + " \"iso\"",
+            "spec.disks[1].bus: must be one of [ide, none, scsi, sd, virtio], got null",
+            "spec.disks[2]: required",
+            "spec.disks[3].path: required",
+            "spec.kernel.initrd: must be an absolute path, got \"initrd\"",
+            "spec.kernel.initrd: needs spec.kernel.path");
+  }
+
+  @Test
+  void network() {
+    KvmGuestSpec spec = valid();
+    spec.network.ip = "10.0.0.256";
+    spec.network.model = "virtio-net-pci,romfile=/x";
+    spec.network.type = null;
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly(
+            "spec.network.type: required",
+            "spec.network.model: invalid NIC model \"virtio-net-pci,romfile=/x\"",
+            "spec.network.ip: invalid IP address or hostname \"10.0.0.256\"");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"10.0.0.10", "fe80::1", "guest-1.lab", ""})
+  void requestedIpSyntax(String ip) {
+    KvmGuestSpec spec = valid();
+    spec.network.ip = ip;
+    assertThat(GuestSpecValidation.validate(spec)).isEmpty();
+  }
+
+  @Test
+  void noneNetworkTakesNoAddress() {
+    KvmGuestSpec spec = valid();
+    spec.network.type = NetworkType.None;
+    spec.network.ip = "10.0.0.10";
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly("spec.network.ip: must be empty when spec.network.type is None");
+  }
+
+  @Test
+  void nullNetwork() {
+    KvmGuestSpec spec = valid();
+    spec.network = null;
+    assertThat(GuestSpecValidation.validate(spec)).containsExactly("spec.network: required");
+  }
+}
