@@ -17,6 +17,34 @@ public interface HostAgent {
   /** Removes what the operator put below {@code workDir}. */
   void removeWorkDir(String workDir) throws HostException;
 
+  /**
+   * Reports every guest directory below {@code workDir} and every qemu carrying the operator's
+   * marker, in one remote command.
+   */
+  HostProbe probeGuests(String workDir, String qemuBinary) throws HostException;
+
+  /**
+   * Launches qemu for a guest unless a qemu with the guest's identity already runs from its
+   * directory, in which case that one is returned (adopted). Never starts a second qemu.
+   */
+  LaunchedProcess launch(GuestLaunch launch) throws HostException;
+
+  /**
+   * Stops the guest's qemu: QMP system_powerdown, up to {@code grace} for it to exit, then
+   * SIGTERM, then SIGKILL. Records the intent first so the probe reports the exit as requested.
+   * A guest that is not running is left as it is.
+   */
+  void stop(String guestDir, String uuid, java.time.Duration grace) throws HostException;
+
+  /** QMP system_reset: a hard reset of the running guest; the pid stays the same. */
+  void reset(String guestDir) throws HostException;
+
+  /** Removes the guest directory (only after its process is gone). */
+  void removeGuestDir(String guestDir) throws HostException;
+
+  /** Whether a TCP connection from the host to the guest's address succeeds. */
+  boolean tcpReachable(String address, int port) throws HostException;
+
   /** SHA256 fingerprint of the host key the connection verified. */
   String hostKeyFingerprint();
 }

@@ -1,0 +1,18 @@
+package dev.kvmop.host;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one probe command reported about a host's guests.
+ *
+ * @param bootId the host's current boot id
+ * @param guests by guest directory
+ * @param orphans pids of qemu processes carrying the operator's marker whose directory is gone
+ */
+public record HostProbe(String bootId, Map<String, GuestProcess> guests, List<Integer> orphans) {
+  public HostProbe {
+    guests = Map.copyOf(guests);
+    orphans = List.copyOf(orphans);
+  }
+}
