@@ -1,0 +1,142 @@
+package dev.kvmop.host.ssh;
+
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.host.CommandListener;
+import dev.kvmop.host.HostException;
+import dev.kvmop.host.HostException.Reason;
+import dev.kvmop.host.RemoteShell;
+import dev.kvmop.host.RemoteShellFactory;
+import dev.kvmop.host.SshTarget;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+import net.schmizz.keepalive.KeepAliveProvider;
+import net.schmizz.sshj.DefaultConfig;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.transport.TransportException;
+import net.schmizz.sshj.userauth.UserAuthException;
+import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+
+/** Opens sshj connections: verifies the host key per policy, then authenticates with the key. */
+public final class SshRemoteShellFactory implements RemoteShellFactory {
+  /** Safe to share between clients; building it scans the JCA providers, so do that once. */
+  private static final DefaultConfig CONFIG = newConfig();
+
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** With KEEP_ALIVE, 5 unanswered probes (~50 s) declare the peer dead and drop the transport. */
+  private static final int KEEP_ALIVE_SECONDS = 10;
+
+  private final CommandListener listener;
+
+  public SshRemoteShellFactory() {
+    this(CommandListener.NONE);
+  }
+
+  public SshRemoteShellFactory(CommandListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  @Override
+  public RemoteShell connect(SshTarget target) throws HostException {
+    HostKeyCheck check = new HostKeyCheck(expectedKey(target));
+    SSHClient ssh = new SSHClient(CONFIG);
+    boolean connected = false;
+    try {
+      KeyProvider keys = ClientKeys.load(ssh, target);
+      ssh.addHostKeyVerifier(check);
+      ssh.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+      ssh.getConnection().getKeepAlive().setKeepAliveInterval(KEEP_ALIVE_SECONDS);
+      openTransport(ssh, target, check);
+      authenticate(ssh, target, keys);
+      RemoteShell shell = new SshRemoteShell(target, ssh, check.presented(), listener);
+      connected = true;
+      return shell;
+    } finally {
+      if (!connected) {
+        closeQuietly(ssh);
+      }
+    }
+  }
+
+  private static ExpectedHostKey expectedKey(SshTarget target) throws HostException {
+    String expected = target.expectedHostKey();
+    if (expected == null || expected.isBlank()) {
+      if (target.policy() == HostKeyPolicy.TrustOnFirstUse) {
+        return null;
+      }
+      throw new HostException(
+          Reason.HostKeyMismatch,
+          "host key policy of " + target.hostId() + " is Pinned but no host key is pinned");
+    }
+    return ExpectedHostKey.parse(expected);
+  }
+
+  private static void openTransport(SSHClient ssh, SshTarget target, HostKeyCheck check)
+      throws HostException {
+    try {
+      ssh.connect(target.address(), target.port());
+    } catch (TransportException e) {
+      if (check.mismatched()) {
+        throw new HostException(
+            Reason.HostKeyMismatch,
+            "host key of "
+                + target.address()
+                + ":"
+                + target.port()
+                + " does not match: expected "
+                + check.expectedFingerprint()
+                + ", presented "
+                + check.presented());
+      }
+      throw unreachable(target, e);
+    } catch (IOException e) {
+      throw unreachable(target, e);
+    }
+  }
+
+  private static void authenticate(SSHClient ssh, SshTarget target, KeyProvider keys)
+      throws HostException {
+    try {
+      ssh.authPublickey(target.user(), keys);
+    } catch (UserAuthException e) {
+      throw new HostException(
+          Reason.AuthenticationFailed,
+          "server "
+              + target.address()
+              + ":"
+              + target.port()
+              + " refused the key for user "
+              + target.user());
+    } catch (TransportException e) {
+      throw unreachable(target, e);
+    }
+  }
+
+  private static HostException unreachable(SshTarget target, Exception e) {
+    return new HostException(
+        Reason.Unreachable,
+        "cannot reach "
+            + target.address()
+            + ":"
+            + target.port()
+            + ": "
+            + e.getClass().getSimpleName()
+            + (e.getMessage() == null ? "" : " " + e.getMessage()),
+        e);
+  }
+
+  private static DefaultConfig newConfig() {
+    DefaultConfig config = new DefaultConfig();
+    config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+    return config;
+  }
+
+  static void closeQuietly(SSHClient ssh) {
+    try {
+      ssh.close();
+    } catch (IOException | RuntimeException ignored) {
+      // Closing is best effort: the connection is being abandoned either way.
+    }
+  }
+}
