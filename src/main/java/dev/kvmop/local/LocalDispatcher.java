@@ -14,6 +14,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +35,7 @@ final class LocalDispatcher extends Dispatcher {
   private final Dispatcher crud;
   private final ObjectMapper mapper = new ObjectMapper();
   private final KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
+  private final OpenApiV3 openApi = new OpenApiV3(mapper);
   private final TableRenderer tables = new TableRenderer(mapper, Clock.systemUTC());
   private volatile Discovery discovery = new Discovery("127.0.0.1:0");
 
@@ -63,13 +65,57 @@ final class LocalDispatcher extends Dispatcher {
         }
       }
     }
-    if (method == HttpMethod.PATCH) {
-      String contentType = request.getHeader("Content-Type");
-      if (contentType != null && contentType.startsWith("application/strategic-merge-patch")) {
-        return crud.dispatch(asMergePatch(request));
-      }
+    if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+      return crud.dispatch(rewriteWrite(request, path));
     }
     return crud.dispatch(request);
+  }
+
+  /**
+   * Strategic merge patches become JSON merge patches (kubectl sends them for built-in kinds; the
+   * mock answers 415), and Secret stringData is folded into data.
+   */
+  private RecordedRequest rewriteWrite(RecordedRequest request, String path) {
+    String contentType = request.getHeader("Content-Type");
+    boolean smp =
+        contentType != null && contentType.startsWith("application/strategic-merge-patch");
+    boolean secret =
+        ResourcePath.parse(path)
+            .filter(rp -> rp.group().isEmpty() && rp.plural().equals("secrets"))
+            .isPresent();
+    if (!smp && !secret) {
+      return request;
+    }
+    byte[] bytes = request.getBody().getBytes();
+    JsonNode body;
+    try {
+      body = readTree(bytes);
+    } catch (UncheckedIOException e) {
+      return request; // let the mock report it
+    }
+    if (smp) {
+      stripDirectives(body);
+      contentType = "application/merge-patch+json";
+    }
+    if (contentType == null) {
+      contentType = "application/json";
+    }
+    if (secret && !contentType.startsWith("application/json-patch")) {
+      SecretStringData.fold(body);
+    }
+    Headers headers =
+        request
+            .getHeaders()
+            .newBuilder()
+            .removeAll("Content-Type")
+            .add("Content-Type", contentType)
+            .build();
+    return new RecordedRequest(
+        request.getHttpVersion(),
+        request.method(),
+        request.getPath(),
+        headers,
+        new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   @Override
@@ -102,10 +148,27 @@ final class LocalDispatcher extends Dispatcher {
       if (body == null) {
         return Optional.of(notFound(path));
       }
+    } else if (p.equals("/openapi/v3")) {
+      body = openApi.root(groupVersions());
+    } else if (p.startsWith("/openapi/v3/api/") || p.startsWith("/openapi/v3/apis/")) {
+      String gv = p.substring(p.indexOf('/', "/openapi/v3/".length()) + 1);
+      body = discovery.resources(gv, crds()).map(openApi::groupVersion).orElse(null);
+      if (body == null) {
+        return Optional.of(notFound(path));
+      }
     } else if (p.startsWith("/openapi/")) {
       return Optional.of(notFound(path));
     }
     return Optional.ofNullable(body).map(b -> json(200, serialization.asJson(b)));
+  }
+
+  private List<String> groupVersions() {
+    List<String> gvs = new ArrayList<>(List.of("v1"));
+    discovery
+        .groupList(crds())
+        .getGroups()
+        .forEach(g -> g.getVersions().forEach(v -> gvs.add(v.getGroupVersion())));
+    return gvs;
   }
 
   private Map<String, String> version() {
@@ -160,25 +223,6 @@ final class LocalDispatcher extends Dispatcher {
       }
     }
     return List.of();
-  }
-
-  /** kubectl sends strategic merge patches for built-in kinds; the mock knows merge patches. */
-  private RecordedRequest asMergePatch(RecordedRequest request) {
-    JsonNode patch = readTree(request.getBody().getBytes());
-    stripDirectives(patch);
-    Headers headers =
-        request
-            .getHeaders()
-            .newBuilder()
-            .removeAll("Content-Type")
-            .add("Content-Type", "application/merge-patch+json")
-            .build();
-    return new RecordedRequest(
-        request.getHttpVersion(),
-        HttpMethod.PATCH,
-        request.getPath(),
-        headers,
-        new Buffer(patch.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   /** Drops {@code $patch}, {@code $retainKeys}, {@code $setElementOrder/...} and the like. */
