@@ -57,6 +57,9 @@ final class LocalDispatcher extends Dispatcher {
       if (local.isPresent()) {
         return local.get();
       }
+      if (PollingWatch.isHttpWatch(uri.getRawQuery(), request.getHeader("Upgrade"))) {
+        return pollingWatch(path, uri.getRawQuery());
+      }
       String accept = request.getHeader("Accept");
       if (accept != null && accept.contains("as=Table") && !isWatch(uri)) {
         Optional<MockResponse> table = table(request, path, uri.getRawQuery());
@@ -191,6 +194,23 @@ final class LocalDispatcher extends Dispatcher {
     list.path("items")
         .forEach(i -> out.add(serialization.convertValue(i, CustomResourceDefinition.class)));
     return out;
+  }
+
+  private MockResponse pollingWatch(String path, String query) {
+    MockResponse r =
+        crud.dispatch(get(PollingWatch.listPath(path, query), Headers.builder().build()));
+    if (r.code() != 200) {
+      return r;
+    }
+    String events =
+        PollingWatch.events(
+            mapper, readTree(r.getBody().getBytes()), PollingWatch.requestedResourceVersion(query));
+    if (!events.isEmpty()) {
+      return json(200, events);
+    }
+    // the mock writes nothing (not even headers) until the delay is over, and ends empty bodies
+    // at once; a newline keeps the delay, and client-go skips the whitespace
+    return json(200, "\n").setBodyDelay(PollingWatch.IDLE);
   }
 
   private Optional<MockResponse> table(RecordedRequest request, String path, String query) {
