@@ -69,9 +69,53 @@ final class LocalDispatcher extends Dispatcher {
       }
     }
     if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
-      return crud.dispatch(rewriteWrite(request, path));
+      RecordedRequest rewritten = rewriteWrite(request, path);
+      String type = rewritten.getHeader("Content-Type");
+      if (method == HttpMethod.PATCH
+          && type != null
+          && type.startsWith("application/merge-patch")) {
+        return mergePatch(rewritten, path);
+      }
+      return crud.dispatch(rewritten);
     }
     return crud.dispatch(request);
+  }
+
+  /**
+   * RFC 7386 merge patch done here (null removes a field) and stored with a PUT carrying the
+   * resourceVersion that was read, retried on conflict unless the patch itself sets one.
+   */
+  private MockResponse mergePatch(RecordedRequest request, String path) {
+    JsonNode patch = readTree(request.getBody().getBytes());
+    boolean locked = !patch.path("metadata").path("resourceVersion").isMissingNode();
+    String readPath = path.endsWith("/status") ? path.substring(0, path.length() - 7) : path;
+    MockResponse put = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      MockResponse current = crud.dispatch(get(readPath, Headers.builder().build()));
+      if (current.code() != 200) {
+        return current;
+      }
+      JsonNode merged = MergePatch.apply(readTree(current.getBody().getBytes()), patch);
+      Headers headers =
+          request
+              .getHeaders()
+              .newBuilder()
+              .removeAll("Content-Type")
+              .add("Content-Type", JSON)
+              .build();
+      put =
+          crud.dispatch(
+              new RecordedRequest(
+                  request.getHttpVersion(),
+                  HttpMethod.PUT,
+                  request.getPath(),
+                  headers,
+                  new Buffer(merged.toString().getBytes(StandardCharsets.UTF_8))));
+      if (put.code() != 409 || locked) {
+        return put;
+      }
+    }
+    return put;
   }
 
   /**
