@@ -36,7 +36,10 @@ public final class KvmOperator {
     @Option(names = "--namespace", description = "Namespace to watch (repeatable; default all).")
     List<String> namespaces = List.of();
 
-    @Option(names = "--metrics-port", defaultValue = "8080", description = "Port of /metrics, /healthz, /readyz.")
+    @Option(
+        names = "--metrics-port",
+        defaultValue = "8080",
+        description = "Port of /metrics, /healthz, /readyz.")
     int metricsPort;
 
     @Option(names = "--leader-election", description = "Lease name; enables leader election.")
@@ -51,7 +54,10 @@ public final class KvmOperator {
     }
   }
 
-  @Command(name = "run", mixinStandardHelpOptions = true, description = "Reconcile against the current kubeconfig or in-cluster config.")
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Reconcile against the current kubeconfig or in-cluster config.")
   static final class Run implements Callable<Integer> {
     @Mixin Flags flags;
 
@@ -62,14 +68,23 @@ public final class KvmOperator {
     }
   }
 
-  @Command(name = "local", mixinStandardHelpOptions = true, description = "Start an in-process API on 127.0.0.1, apply the manifests and reconcile them.")
+  @Command(
+      name = "local",
+      mixinStandardHelpOptions = true,
+      description = "Start an in-process API on 127.0.0.1, apply the manifests and reconcile them.")
   static final class Local implements Callable<Integer> {
     @Mixin Flags flags;
 
-    @Option(names = "--api-port", defaultValue = "0", description = "Port of the embedded API (0 = free port).")
+    @Option(
+        names = "--api-port",
+        defaultValue = "0",
+        description = "Port of the embedded API (0 = free port).")
     int apiPort;
 
-    @Option(names = "--kubeconfig-out", defaultValue = "target/local/kubeconfig", description = "Where to write the kubeconfig of the embedded API.")
+    @Option(
+        names = "--kubeconfig-out",
+        defaultValue = "target/local/kubeconfig",
+        description = "Where to write the kubeconfig of the embedded API.")
     Path kubeconfig;
 
     @Parameters(description = "Manifest files or directories to apply.")
@@ -80,7 +95,7 @@ public final class KvmOperator {
       var api = dev.kvmop.local.LocalApiServer.start(apiPort);
       Runtime.getRuntime().addShutdownHook(new Thread(api::close, "local-api-stop"));
       api.writeKubeconfig(kubeconfig);
-      api.installCrds();
+      api.installBundledCrds();
       for (Path m : manifests) {
         api.apply(m);
       }

@@ -38,8 +38,7 @@ class ArchitectureTest {
         .resideInAnyPackage("dev.kvmop.qemu..", "dev.kvmop.net..")
         .should()
         .dependOnClassesThat()
-        .resideOutsideOfPackages(
-            "dev.kvmop.api..", "dev.kvmop.qemu..", "dev.kvmop.net..", "java..")
+        .resideOutsideOfPackages("dev.kvmop.api..", "dev.kvmop.qemu..", "dev.kvmop.net..", "java..")
         .check(MAIN);
   }
 

@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emits core/v1 Events. A repeat of the same reason and message on the same object bumps the
- * count of the existing Event instead of creating a new one, as kubelet does.
+ * Emits core/v1 Events. A repeat of the same reason and message on the same object bumps the count
+ * of the existing Event instead of creating a new one, as kubelet does.
  */
 public class EventRecorder {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
@@ -86,8 +86,12 @@ public class EventRecorder {
       }
     } catch (KubernetesClientException e) {
       // Events are best effort: losing one must never fail a reconcile.
-      log.warn("{}/{} event {} not recorded: {}", about.getMetadata().getNamespace(),
-          about.getMetadata().getName(), reason, e.getMessage());
+      log.warn(
+          "{}/{} event {} not recorded: {}",
+          about.getMetadata().getNamespace(),
+          about.getMetadata().getName(),
+          reason,
+          e.getMessage());
     }
   }
 }

@@ -12,4 +12,8 @@ import java.util.Set;
  * @param serverSideApply patch status with server-side apply (off only for the CRUD test API)
  */
 public record OperatorSettings(
-    Set<String> namespaces, int metricsPort, String leaseName, int threads, boolean serverSideApply) {}
+    Set<String> namespaces,
+    int metricsPort,
+    String leaseName,
+    int threads,
+    boolean serverSideApply) {}

@@ -30,9 +30,9 @@ public interface HostAgent {
   LaunchedProcess launch(GuestLaunch launch) throws HostException;
 
   /**
-   * Stops the guest's qemu: QMP system_powerdown, up to {@code grace} for it to exit, then
-   * SIGTERM, then SIGKILL. Records the intent first so the probe reports the exit as requested.
-   * A guest that is not running is left as it is.
+   * Stops the guest's qemu: QMP system_powerdown, up to {@code grace} for it to exit, then SIGTERM,
+   * then SIGKILL. Records the intent first so the probe reports the exit as requested. A guest that
+   * is not running is left as it is.
    */
   void stop(String guestDir, String uuid, java.time.Duration grace) throws HostException;
 

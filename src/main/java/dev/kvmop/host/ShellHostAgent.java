@@ -40,7 +40,8 @@ public final class ShellHostAgent implements HostAgent {
 
   @Override
   public HostFacts probeFacts(String qemuBinary) throws HostException {
-    CommandResult r = runChecked("facts", List.of("sh", "-c", FACTS_SCRIPT, "kvmop-facts", qemuBinary));
+    CommandResult r =
+        runChecked("facts", List.of("sh", "-c", FACTS_SCRIPT, "kvmop-facts", qemuBinary));
     return FactsParser.parse(r.stdout());
   }
 
@@ -58,6 +59,40 @@ public final class ShellHostAgent implements HostAgent {
     runChecked("workdir", argv);
     // rmdir, not rm -r: workDir itself may hold files that are not ours.
     shell.run(new Command("workdir", List.of("rmdir", "--", workDir), SHORT));
+  }
+
+  @Override
+  public HostProbe probeGuests(String workDir, String qemuBinary) throws HostException {
+    throw notYet("probeGuests");
+  }
+
+  @Override
+  public LaunchedProcess launch(GuestLaunch launch) throws HostException {
+    throw notYet("launch");
+  }
+
+  @Override
+  public void stop(String guestDir, String uuid, Duration grace) throws HostException {
+    throw notYet("stop");
+  }
+
+  @Override
+  public void reset(String guestDir) throws HostException {
+    throw notYet("reset");
+  }
+
+  @Override
+  public void removeGuestDir(String guestDir) throws HostException {
+    throw notYet("removeGuestDir");
+  }
+
+  @Override
+  public boolean tcpReachable(String address, int port) throws HostException {
+    return shell.canConnect(address, port, Duration.ofSeconds(3));
+  }
+
+  private static HostException notYet(String verb) {
+    return new HostException(HostException.Reason.CommandFailed, verb + " is not implemented yet");
   }
 
   @Override

@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The kvmop_* meters of DESIGN §5. No per-guest labels: cardinality is bounded by hosts, phases
- * and operation names.
+ * The kvmop_* meters of DESIGN §5. No per-guest labels: cardinality is bounded by hosts, phases and
+ * operation names.
  */
 public final class DomainMetrics {
   private final MeterRegistry registry;
@@ -43,16 +43,18 @@ public final class DomainMetrics {
 
   /** Drops the gauges of a deleted host so dashboards do not show it forever. */
   public void hostRemoved(String namespace, String host) {
-    gauges.entrySet().removeIf(
-        e -> {
-          boolean match =
-              namespace.equals(e.getValue().gauge.getId().getTag("namespace"))
-                  && host.equals(e.getValue().gauge.getId().getTag("host"));
-          if (match) {
-            registry.remove(e.getValue().gauge);
-          }
-          return match;
-        });
+    gauges
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean match =
+                  namespace.equals(e.getValue().gauge.getId().getTag("namespace"))
+                      && host.equals(e.getValue().gauge.getId().getTag("host"));
+              if (match) {
+                registry.remove(e.getValue().gauge);
+              }
+              return match;
+            });
   }
 
   public void sshCommand(String host, String op, Duration took) {

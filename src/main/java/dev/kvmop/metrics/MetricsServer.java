@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
 
 /** Serves /metrics (Prometheus text or OpenMetrics), /healthz and /readyz. */
 public final class MetricsServer implements AutoCloseable {
-  private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  private static final String OPENMETRICS =
+      "application/openmetrics-text; version=1.0.0; charset=utf-8";
   private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final HttpServer server;
@@ -35,7 +36,8 @@ public final class MetricsServer implements AutoCloseable {
 
   private static void scrape(HttpExchange ex, PrometheusMeterRegistry registry) throws IOException {
     String accept = ex.getRequestHeaders().getFirst("Accept");
-    String type = accept != null && accept.contains("application/openmetrics-text") ? OPENMETRICS : TEXT;
+    String type =
+        accept != null && accept.contains("application/openmetrics-text") ? OPENMETRICS : TEXT;
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     registry.scrape(body, type);
     send(ex, 200, type, body.toByteArray());
@@ -43,10 +45,15 @@ public final class MetricsServer implements AutoCloseable {
 
   private static void probe(HttpExchange ex, BooleanSupplier check) throws IOException {
     boolean ok = check.getAsBoolean();
-    send(ex, ok ? 200 : 503, "text/plain", (ok ? "ok\n" : "not ready\n").getBytes(StandardCharsets.UTF_8));
+    send(
+        ex,
+        ok ? 200 : 503,
+        "text/plain",
+        (ok ? "ok\n" : "not ready\n").getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+  private static void send(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     ex.sendResponseHeaders(status, body.length);
     try (OutputStream os = ex.getResponseBody()) {

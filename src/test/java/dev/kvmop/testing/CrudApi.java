@@ -17,7 +17,8 @@ public final class CrudApi {
       for (Path p : files.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
         try (InputStream in = Files.newInputStream(p)) {
           client
-              .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class))
+              .resource(
+                  client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class))
               .create();
         }
       }

@@ -75,6 +75,30 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
+      public dev.kvmop.host.HostProbe probeGuests(String workDir, String qemuBinary) {
+        return new dev.kvmop.host.HostProbe(h.facts.bootId, java.util.Map.of(), List.of());
+      }
+
+      @Override
+      public dev.kvmop.host.LaunchedProcess launch(dev.kvmop.host.GuestLaunch launch) {
+        throw new UnsupportedOperationException("guest verbs are not faked yet");
+      }
+
+      @Override
+      public void stop(String guestDir, String uuid, java.time.Duration grace) {}
+
+      @Override
+      public void reset(String guestDir) {}
+
+      @Override
+      public void removeGuestDir(String guestDir) {}
+
+      @Override
+      public boolean tcpReachable(String address, int port) {
+        return true;
+      }
+
+      @Override
       public String hostKeyFingerprint() {
         return h.fingerprint;
       }

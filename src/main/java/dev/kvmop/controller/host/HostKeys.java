@@ -12,7 +12,8 @@ final class HostKeys {
       return k.substring(7).matches("^[A-Za-z0-9+/]{43}=?$");
     }
     String[] parts = k.split("\\s+");
-    if (parts.length < 2 || !parts[0].matches("^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521))$")) {
+    if (parts.length < 2
+        || !parts[0].matches("^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521))$")) {
       return false;
     }
     try {

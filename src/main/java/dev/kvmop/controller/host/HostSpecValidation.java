@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CRD schema's checks, repeated in the operator because not every API server (nor the test
- * API) enforces the schema. Each error names the field.
+ * The CRD schema's checks, repeated in the operator because not every API server (nor the test API)
+ * enforces the schema. Each error names the field.
  */
 public final class HostSpecValidation {
   private HostSpecValidation() {}
@@ -27,7 +27,11 @@ public final class HostSpecValidation {
     if (spec.credentialsSecretRef == null || spec.credentialsSecretRef.name == null) {
       errors.add("spec.credentialsSecretRef.name: required");
     } else {
-      require(errors, "spec.credentialsSecretRef.name", spec.credentialsSecretRef.name, Patterns.DNS_NAME);
+      require(
+          errors,
+          "spec.credentialsSecretRef.name",
+          spec.credentialsSecretRef.name,
+          Patterns.DNS_NAME);
     }
     if (spec.hostKeyPolicy == null) {
       errors.add("spec.hostKeyPolicy: must be Pinned or TrustOnFirstUse");

@@ -1,11 +1,9 @@
 package dev.kvmop.controller.host;
 
 import static dev.kvmop.api.Conditions.HOST_KEY_VERIFIED;
-import static dev.kvmop.api.Conditions.MODULES_LOADED;
-import static dev.kvmop.api.Conditions.READY;
 import static dev.kvmop.api.Conditions.REACHABLE;
+import static dev.kvmop.api.Conditions.READY;
 import static dev.kvmop.api.Conditions.SPEC_VALID;
-import static dev.kvmop.api.Conditions.VIRTUALIZATION_SUPPORTED;
 
 import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.HostPhase;
@@ -41,8 +39,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Keeps a KvmHost's status true: validates the spec, connects with the Secret's key and the
- * pinned host key, probes facts in one remote command, prepares workDir, and re-probes every
+ * Keeps a KvmHost's status true: validates the spec, connects with the Secret's key and the pinned
+ * host key, probes facts in one remote command, prepares workDir, and re-probes every
  * probeIntervalSeconds. Deletion waits for the host's guests, then cleans up.
  */
 @ControllerConfiguration(name = "kvmhost")
@@ -134,7 +132,9 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     conditions.set(SPEC_VALID, true, "Valid", "spec is valid");
     updateCounts(host, ctx);
 
-    Object creds = Credentials.from(ctx.getSecondaryResource(Secret.class).orElse(null), spec.credentialsSecretRef.name);
+    Object creds =
+        Credentials.from(
+            ctx.getSecondaryResource(Secret.class).orElse(null), spec.credentialsSecretRef.name);
     if (creds instanceof Credentials.Problem p) {
       conditions.set(REACHABLE, false, p.reason(), p.message());
       conditions.set(READY, false, p.reason(), p.message());
@@ -187,7 +187,8 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   private SshTarget target(KvmHost host, Credentials creds) {
     KvmHostSpec spec = host.getSpec();
     String expected =
-        spec.hostKeyPolicy == HostKeyPolicy.TrustOnFirstUse && HostSpecValidation.isBlank(spec.hostKey)
+        spec.hostKeyPolicy == HostKeyPolicy.TrustOnFirstUse
+                && HostSpecValidation.isBlank(spec.hostKey)
             ? host.getStatus().observedHostKey
             : spec.hostKey;
     return new SshTarget(
@@ -207,7 +208,8 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     host.getStatus().guests = HostCounts.guests(guests);
     host.getStatus().pool = HostCounts.pool(host.getSpec(), guests);
     var pool = host.getStatus().pool;
-    metrics.pool(host.getMetadata().getNamespace(), host.getMetadata().getName(), pool.allocated, pool.free);
+    metrics.pool(
+        host.getMetadata().getNamespace(), host.getMetadata().getName(), pool.allocated, pool.free);
   }
 
   @Override
@@ -215,7 +217,10 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     Set<KvmGuest> guests = ctx.getSecondaryResources(KvmGuest.class);
     if (!guests.isEmpty()) {
       String names =
-          guests.stream().map(g -> g.getMetadata().getName()).sorted().collect(Collectors.joining(", "));
+          guests.stream()
+              .map(g -> g.getMetadata().getName())
+              .sorted()
+              .collect(Collectors.joining(", "));
       setTerminating(host, ctx, "GuestsRemain", "waiting for KvmGuests to be deleted: " + names);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
     }
@@ -229,7 +234,11 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
       Instant deadline =
           Instant.parse(host.getMetadata().getDeletionTimestamp()).plus(UNREACHABLE_DELETE_GRACE);
       if (Instant.now(clock).isBefore(deadline)) {
-        setTerminating(host, ctx, e.reason().name(), "cleanup on the host failed, retrying: " + e.getMessage());
+        setTerminating(
+            host,
+            ctx,
+            e.reason().name(),
+            "cleanup on the host failed, retrying: " + e.getMessage());
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
       }
       events.warning(
@@ -266,12 +275,14 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     if (host.getStatus() == null) {
       host.setStatus(new KvmHostStatus());
     }
-    conditions(host).set(READY, false, "ReconcileError", e.getClass().getSimpleName() + ": " + e.getMessage());
+    conditions(host)
+        .set(READY, false, "ReconcileError", e.getClass().getSimpleName() + ": " + e.getMessage());
     return ErrorStatusUpdateControl.patchStatus(StatusCopy.freshWithStatus(host));
   }
 
   private StatusConditions conditions(KvmHost host) {
-    return new StatusConditions(host.getStatus().conditions, host.getMetadata().getGeneration(), clock);
+    return new StatusConditions(
+        host.getStatus().conditions, host.getMetadata().getGeneration(), clock);
   }
 
   private static boolean conditionTrue(KvmHostStatus status, String type) {
@@ -284,7 +295,9 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   }
 
   private static String secretName(KvmHost host) {
-    return host.getSpec().credentialsSecretRef == null ? "" : host.getSpec().credentialsSecretRef.name;
+    return host.getSpec().credentialsSecretRef == null
+        ? ""
+        : host.getSpec().credentialsSecretRef.name;
   }
 
   static String hostId(KvmHost host) {

@@ -13,6 +13,7 @@ import java.time.Instant;
 /** Status snapshots and comparisons, so an unchanged host is not written every probe. */
 final class StatusCopy {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** lastProbeTime alone is refreshed at most this often, to keep API writes low. */
   static final Duration PROBE_TIME_REFRESH = Duration.ofMinutes(1);
 
@@ -42,8 +43,8 @@ final class StatusCopy {
   }
 
   /**
-   * A new object carrying only identity and status: what server-side apply of the status needs,
-   * and what JOSDK copies status from in the non-SSA mode.
+   * A new object carrying only identity and status: what server-side apply of the status needs, and
+   * what JOSDK copies status from in the non-SSA mode.
    */
   static KvmHost freshWithStatus(KvmHost host) {
     KvmHost fresh = new KvmHost();

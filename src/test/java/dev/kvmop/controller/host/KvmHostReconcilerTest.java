@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 /** The host reconciler against the fabric8 CRUD API with fake hosts. */
 @EnableKubernetesMockClient(crud = true)
 class KvmHostReconcilerTest {
-  static final String KEY_LINE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINBM/Sqo5hQpBF2MGf6zDcTRGhMlRSWfMtDQIiFajMRS";
+  static final String KEY_LINE =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINBM/Sqo5hQpBF2MGf6zDcTRGhMlRSWfMtDQIiFajMRS";
 
   KubernetesClient client;
   FakeHostAgents hosts = new FakeHostAgents();
