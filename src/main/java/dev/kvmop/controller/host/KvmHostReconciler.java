@@ -53,6 +53,9 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   private final DomainMetrics metrics;
   private final HostTransitions transitions;
   private final Clock clock;
+  // Guests are read from this cache by hostRef: a guest created before its host must count too,
+  // which JOSDK's secondary index (filled only when an event maps to a known primary) misses.
+  private InformerEventSource<KvmGuest, KvmHost> guestSource;
 
   public KvmHostReconciler(
       HostAgentFactory agents, EventRecorder events, DomainMetrics metrics, Clock clock) {
@@ -79,6 +82,9 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
                         .stream()
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
+            .withPrimaryToSecondaryMapper(
+                (KvmHost h) ->
+                    Set.of(new ResourceID(secretName(h), h.getMetadata().getNamespace())))
             .build();
     var guests =
         InformerEventSourceConfiguration.from(KvmGuest.class, KvmHost.class)
@@ -91,7 +97,8 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
                             new ResourceID(
                                 g.getSpec().hostRef.name, g.getMetadata().getNamespace())))
             .build();
-    return List.of(new InformerEventSource<>(secrets, ctx), new InformerEventSource<>(guests, ctx));
+    guestSource = new InformerEventSource<>(guests, ctx);
+    return List.of(new InformerEventSource<>(secrets, ctx), guestSource);
   }
 
   private static String secretKey(KvmHost h) {
@@ -204,7 +211,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   }
 
   private void updateCounts(KvmHost host, Context<KvmHost> ctx) {
-    Set<KvmGuest> guests = ctx.getSecondaryResources(KvmGuest.class);
+    List<KvmGuest> guests = guestsOf(host);
     host.getStatus().guests = HostCounts.guests(guests);
     host.getStatus().pool = HostCounts.pool(host.getSpec(), guests);
     var pool = host.getStatus().pool;
@@ -214,7 +221,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
 
   @Override
   public DeleteControl cleanup(KvmHost host, Context<KvmHost> ctx) {
-    Set<KvmGuest> guests = ctx.getSecondaryResources(KvmGuest.class);
+    List<KvmGuest> guests = guestsOf(host);
     if (!guests.isEmpty()) {
       String names =
           guests.stream()
@@ -255,6 +262,18 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     agents.forget(hostId(host));
     metrics.hostRemoved(host.getMetadata().getNamespace(), host.getMetadata().getName());
     return DeleteControl.defaultDelete();
+  }
+
+  private List<KvmGuest> guestsOf(KvmHost host) {
+    String name = host.getMetadata().getName();
+    return guestSource
+        .list(
+            host.getMetadata().getNamespace(),
+            g ->
+                g.getSpec() != null
+                    && g.getSpec().hostRef != null
+                    && name.equals(g.getSpec().hostRef.name))
+        .toList();
   }
 
   private void setTerminating(KvmHost host, Context<KvmHost> ctx, String reason, String message) {
