@@ -61,10 +61,19 @@ public final class KvmOperator {
   static final class Run implements Callable<Integer> {
     @Mixin Flags flags;
 
+    @Option(
+        names = "--server-side-apply",
+        defaultValue = "true",
+        negatable = true,
+        description =
+            "Patch status with server-side apply (default). --no-server-side-apply only for API"
+                + " servers without it, such as the CRUD test API.")
+    boolean serverSideApply;
+
     @Override
     public Integer call() throws Exception {
       KubernetesClient client = new KubernetesClientBuilder().build();
-      return serve(client, flags.settings(true, flags.leaseName));
+      return serve(client, flags.settings(serverSideApply, flags.leaseName));
     }
   }
 
