@@ -100,18 +100,16 @@ final class ShellSession {
     send(
         "cd / ; ( "
             + commandLine
-            + "\n) </dev/null ; printf '\\n%s %d\\n' "
+            + " ) </dev/null ; printf '\\n%s %d\\n' "
             + q
             + " \"$?\" ; printf '\\n%s\\n' "
             + q
             + " >&2\n");
-    Output raw =
-        await(
-            ("\n" + marker + " ").getBytes(StandardCharsets.US_ASCII),
-            true,
-            ("\n" + marker + "\n").getBytes(StandardCharsets.US_ASCII),
-            deadlineNanos);
-    return raw;
+    return await(
+        ("\n" + marker + " ").getBytes(StandardCharsets.US_ASCII),
+        true,
+        ("\n" + marker + "\n").getBytes(StandardCharsets.US_ASCII),
+        deadlineNanos);
   }
 
   boolean isOpen() {
