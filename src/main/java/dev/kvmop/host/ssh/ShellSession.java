@@ -13,7 +13,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.channel.direct.Session;
 
 /**
@@ -25,6 +24,11 @@ import net.schmizz.sshj.connection.channel.direct.Session;
 final class ShellSession {
   /** What one command produced. */
   record Output(int exitCode, byte[] stdout, byte[] stderr) {}
+
+  /** Opens a session channel, retrying until the deadline if the server is at its limit. */
+  interface SessionOpener {
+    Session open(long deadlineNanos) throws IOException, InterruptedException;
+  }
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -50,12 +54,13 @@ final class ShellSession {
    *
    * @param onClose runs once when the session is closed (releases its channel permit)
    */
-  static ShellSession open(SSHClient ssh, ExecutorService io, long deadlineNanos, Runnable onClose)
+  static ShellSession open(
+      SessionOpener opener, ExecutorService io, long deadlineNanos, Runnable onClose)
       throws IOException, TimeoutException, InterruptedException {
     Session session;
     try {
-      session = ssh.startSession();
-    } catch (IOException | RuntimeException e) {
+      session = opener.open(deadlineNanos);
+    } catch (IOException | InterruptedException | RuntimeException e) {
       onClose.run();
       throw e;
     }
@@ -95,18 +100,16 @@ final class ShellSession {
     send(
         "cd / ; ( "
             + commandLine
-            + "\n) </dev/null ; printf '\\n%s %d\\n' "
+            + " ) </dev/null ; printf '\\n%s %d\\n' "
             + q
             + " \"$?\" ; printf '\\n%s\\n' "
             + q
             + " >&2\n");
-    Output raw =
-        await(
-            ("\n" + marker + " ").getBytes(StandardCharsets.US_ASCII),
-            true,
-            ("\n" + marker + "\n").getBytes(StandardCharsets.US_ASCII),
-            deadlineNanos);
-    return raw;
+    return await(
+        ("\n" + marker + " ").getBytes(StandardCharsets.US_ASCII),
+        true,
+        ("\n" + marker + "\n").getBytes(StandardCharsets.US_ASCII),
+        deadlineNanos);
   }
 
   boolean isOpen() {

@@ -128,7 +128,8 @@ final class SshRemoteShell implements RemoteShell {
     }
     acquireChannel(deadline);
     long startDeadline = Math.max(deadline, System.nanoTime() + MIN_SHELL_START.toNanos());
-    ShellSession opened = ShellSession.open(ssh, io, startDeadline, channels::release);
+    ShellSession opened =
+        ShellSession.open(this::openSession, io, startDeadline, channels::release);
     allShells.add(opened);
     if (closed.get()) {
       discard(opened);
@@ -147,7 +148,7 @@ final class SshRemoteShell implements RemoteShell {
       acquireChannel(deadline);
       Session session = null;
       try {
-        session = ssh.startSession();
+        session = openSession(deadline);
         Session.Command exec = session.exec(command.commandLine());
         exec.getOutputStream().close();
         Future<byte[]> out = io.submit(() -> readFully(exec.getInputStream()));
@@ -183,6 +184,25 @@ final class SshRemoteShell implements RemoteShell {
     } finally {
       listener.commandFinished(
           hostId, command.op(), Duration.ofNanos(System.nanoTime() - start), ok);
+    }
+  }
+
+  /**
+   * OpenSSH frees a closed session's MaxSessions slot a little after confirming the close, so an
+   * open right after another channel closed can be refused even within the cap: retry briefly.
+   */
+  private Session openSession(long deadline) throws IOException, InterruptedException {
+    long pause = 10;
+    while (true) {
+      try {
+        return ssh.startSession();
+      } catch (OpenFailException e) {
+        if (remaining(deadline) < TimeUnit.MILLISECONDS.toNanos(pause) || !ssh.isConnected()) {
+          throw e;
+        }
+        TimeUnit.MILLISECONDS.sleep(pause);
+        pause = Math.min(pause * 2, 200);
+      }
     }
   }
 

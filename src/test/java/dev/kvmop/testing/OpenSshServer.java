@@ -1,0 +1,209 @@
+package dev.kvmop.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's real OpenSSH {@code sshd} on a free 127.0.0.1 port with a private config, host key and
+ * authorized_keys in a temp dir: the server the E2E tier talks to. It enforces what MINA does not,
+ * such as MaxSessions=10 per connection and the login shell's start-up on every exec.
+ */
+public final class OpenSshServer implements AutoCloseable {
+  private static final Path SSHD = Path.of("/usr/sbin/sshd");
+
+  private final Path dir;
+  private final List<String> extraConfig;
+  private int port;
+  private Process process;
+
+  /**
+   * @param extraConfig sshd_config lines appended to the base config (e.g. "SetEnv PATH=...")
+   */
+  public OpenSshServer(List<String> extraConfig) {
+    this.extraConfig = List.copyOf(extraConfig);
+    try {
+      dir = Files.createTempDirectory("kvmop-sshd");
+      Files.writeString(dir.resolve("authorized_keys"), "");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    SshKeys.hostKey(hostKeyFile());
+  }
+
+  public OpenSshServer() {
+    this(List.of());
+  }
+
+  public static boolean available() {
+    return Files.isExecutable(SSHD);
+  }
+
+  /** Appends a client public key line to authorized_keys (read by sshd at each login). */
+  public OpenSshServer authorize(String publicKeyLine) {
+    try {
+      Files.writeString(
+          dir.resolve("authorized_keys"),
+          publicKeyLine.strip() + "\n",
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+
+  public synchronized OpenSshServer start() {
+    if (process != null) {
+      return this;
+    }
+    try {
+      // sshd insists on its privilege separation directory even with a private config.
+      Files.createDirectories(Path.of("/run/sshd"));
+      if (port == 0) {
+        port = freePort();
+      }
+      Path config = dir.resolve("sshd_config");
+      Files.writeString(config, String.join("\n", config()) + "\n");
+      process =
+          new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("sshd.log").toFile()))
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Process p = process;
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> !p.isAlive() || accepts(port));
+    if (!p.isAlive()) {
+      process = null;
+      throw new IllegalStateException("sshd exited: " + log());
+    }
+    return this;
+  }
+
+  public synchronized void stop() {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process = null;
+    int p = port;
+    await().atMost(Duration.ofSeconds(10)).until(() -> !accepts(p));
+  }
+
+  /** Stops and starts again on the same port (connections drop, as on a host reboot). */
+  public OpenSshServer restart() {
+    stop();
+    return start();
+  }
+
+  /**
+   * Generates a new host key; takes effect at the next (re)start, which happens here if running.
+   */
+  public synchronized OpenSshServer replaceHostKey() {
+    boolean running = process != null;
+    try {
+      Files.deleteIfExists(hostKeyFile());
+      Files.deleteIfExists(Path.of(hostKeyFile() + ".pub"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    SshKeys.hostKey(hostKeyFile());
+    return running ? restart() : this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** "ssh-ed25519 AAAA... host" */
+  public String hostKeyLine() {
+    try {
+      return Files.readString(Path.of(hostKeyFile() + ".pub"), StandardCharsets.US_ASCII).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String hostKeyFingerprint() {
+    return SshKeys.fingerprint(Path.of(hostKeyFile() + ".pub"));
+  }
+
+  public String log() {
+    try {
+      Path log = dir.resolve("sshd.log");
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private List<String> config() {
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "Port " + port,
+                "ListenAddress 127.0.0.1",
+                "HostKey " + hostKeyFile(),
+                "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
+                "StrictModes no",
+                "UsePAM no",
+                "PermitRootLogin yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PidFile " + dir.resolve("sshd.pid"),
+                "Subsystem sftp internal-sftp"));
+    lines.addAll(extraConfig);
+    return lines;
+  }
+
+  private Path hostKeyFile() {
+    return dir.resolve("host_ed25519");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
