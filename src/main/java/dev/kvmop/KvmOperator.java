@@ -4,6 +4,9 @@ import dev.kvmop.controller.OperatorRuntime;
 import dev.kvmop.controller.OperatorSettings;
 import dev.kvmop.host.ConnectedHostAgents;
 import dev.kvmop.host.HostConnections;
+import dev.kvmop.host.HostException;
+import dev.kvmop.host.RemoteShell;
+import dev.kvmop.host.RemoteShellFactory;
 import dev.kvmop.host.ssh.SshRemoteShellFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -27,7 +30,13 @@ import picocli.CommandLine.Parameters;
     subcommands = {KvmOperator.Run.class, KvmOperator.Local.class},
     description = "Runs KVM/qemu guests on bare-metal hosts over SSH, driven by KvmHost/KvmGuest.")
 public final class KvmOperator {
+  // Held so the level sticks: java.util.logging keeps loggers weakly.
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   public static void main(String[] args) {
+    // The embedded API logs every request at INFO; keep `local` output to one line per event.
+    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     System.exit(new CommandLine(new KvmOperator()).execute(args));
   }
 
@@ -116,11 +125,21 @@ public final class KvmOperator {
 
   private static int serve(KubernetesClient client, OperatorSettings settings) throws Exception {
     var meters = OperatorRuntime.Meters.create();
-    var connections =
-        new HostConnections(
-            new SshRemoteShellFactory(
-                (host, op, took, ok) -> meters.domain().sshCommand(host, op, took)),
-            Clock.systemUTC());
+    var ssh =
+        new SshRemoteShellFactory(
+            (host, op, took, ok) -> meters.domain().sshCommand(host, op, took));
+    RemoteShellFactory counted =
+        target -> {
+          try {
+            RemoteShell shell = ssh.connect(target);
+            meters.domain().sshConnect(target.hostId(), "success");
+            return shell;
+          } catch (HostException e) {
+            meters.domain().sshConnect(target.hostId(), e.reason().name());
+            throw e;
+          }
+        };
+    var connections = new HostConnections(counted, Clock.systemUTC());
     var runtime =
         OperatorRuntime.start(settings, client, new ConnectedHostAgents(connections), meters);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -33,9 +33,25 @@ public record SshTarget(
    * existing connection must be replaced. Hash only, so the secret never leaves this record.
    */
   public String settingsDigest() {
-    return Integer.toHexString(
-        java.util.Objects.hash(
-            address, port, user, privateKey, passphrase, policy, expectedHostKey, maxSessions));
+    String joined =
+        String.join(
+            "\0",
+            address,
+            Integer.toString(port),
+            user,
+            privateKey,
+            String.valueOf(passphrase),
+            String.valueOf(policy),
+            String.valueOf(expectedHostKey),
+            Integer.toString(maxSessions));
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(joined.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   @Override
