@@ -71,18 +71,16 @@ public final class KvmOperator {
     @Mixin Flags flags;
 
     @Option(
-        names = "--server-side-apply",
-        defaultValue = "true",
-        negatable = true,
+        names = "--no-server-side-apply",
         description =
-            "Patch status with server-side apply (default). --no-server-side-apply only for API"
-                + " servers without it, such as the CRUD test API.")
-    boolean serverSideApply;
+            "Patch status with JSON patches instead of server-side apply; only for API servers"
+                + " without it, such as the CRUD test API.")
+    boolean noServerSideApply;
 
     @Override
     public Integer call() throws Exception {
       KubernetesClient client = new KubernetesClientBuilder().build();
-      return serve(client, flags.settings(serverSideApply, flags.leaseName));
+      return serve(client, flags.settings(!noServerSideApply, flags.leaseName));
     }
   }
 

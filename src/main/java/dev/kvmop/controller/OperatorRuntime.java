@@ -70,7 +70,7 @@ public final class OperatorRuntime implements AutoCloseable {
             meters.registry(),
             () -> operator.getRuntimeInfo().allEventSourcesAreHealthy(),
             () -> operator.getRuntimeInfo().isStarted());
-    log.info("operator started; metrics on :{}/metrics", http.port());
+    log.info("operator started ({}); metrics on :{}/metrics", settings, http.port());
     return new OperatorRuntime(operator, http);
   }
 

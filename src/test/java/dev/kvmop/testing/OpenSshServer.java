@@ -96,10 +96,15 @@ public final class OpenSshServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Stops the listener and every per-connection sshd child, so established connections drop too, as
+   * when the host goes away. (Stopping only the listener leaves live sessions working.)
+   */
   public synchronized void stop() {
     if (process == null) {
       return;
     }
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
