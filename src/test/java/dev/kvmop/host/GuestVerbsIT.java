@@ -190,6 +190,7 @@ class GuestVerbsIT {
     // reset and stop refuse to touch the sleep; launch finds the real qemu by identity instead
     // of starting a second one.
     assertThatThrownBy(() -> agent.reset(g.dir)).hasMessageContaining("not running");
+    assertThatThrownBy(() -> agent.removeGuestDir(g.dir)).hasMessageContaining("still runs");
     LaunchedProcess adopted = launch(g);
     assertThat(adopted.adopted()).isTrue();
     assertThat(adopted.pid()).isEqualTo(real.pid());
