@@ -6,8 +6,8 @@ package dev.kvmop.host;
  * @param guestDir absolute guest directory
  * @param uuid uuid recorded in the directory at launch, or null
  * @param state whether a process with the guest's identity runs
- * @param pid pid from the pidfile, or null
- * @param startTicks start ticks of that pid, or null
+ * @param pid pid of the running qemu (from the pidfile, identity checked); null when Exited
+ * @param startTicks start ticks of that pid; null when Exited
  * @param exit how the last process ended, when known and state is Exited
  */
 public record GuestProcess(

@@ -2,11 +2,19 @@ package dev.kvmop.host;
 
 import dev.kvmop.api.KvmHostStatus.HostFacts;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
-/** {@link HostAgent} over a {@link RemoteShell}: each verb is one argv command. */
+/**
+ * {@link HostAgent} over a {@link RemoteShell}: each verb is one argv command. The guest verbs run
+ * the helper script {@code <workDir>/bin/kvmop-guest} (see {@link GuestScript}), installed once per
+ * connection when its sha256 differs.
+ */
 public final class ShellHostAgent implements HostAgent {
   private static final Duration SHORT = Duration.ofSeconds(20);
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
+  static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration RESET_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * Prints one key=value per fact. The cpuinfo path can be overridden through the remote
@@ -57,42 +65,138 @@ public final class ShellHostAgent implements HostAgent {
     List<String> argv = new java.util.ArrayList<>(List.of("rm", "-rf", "--"));
     LAYOUT.forEach(d -> argv.add(workDir + "/" + d));
     runChecked("workdir", argv);
+    GuestScript.forget(shell, scriptPath(workDir));
     // rmdir, not rm -r: workDir itself may hold files that are not ours.
     shell.run(new Command("workdir", List.of("rmdir", "--", workDir), SHORT));
   }
 
   @Override
   public HostProbe probeGuests(String workDir, String qemuBinary) throws HostException {
-    throw notYet("probeGuests");
+    CommandResult r =
+        runGuestVerb(workDir, "probe", PROBE_TIMEOUT, List.of("probe", workDir, qemuBinary));
+    return ProbeParser.parse(r.stdout());
   }
 
   @Override
   public LaunchedProcess launch(GuestLaunch launch) throws HostException {
-    throw notYet("launch");
+    List<String> args = new ArrayList<>(List.of("launch", launch.guestDir(), launch.uuid(), "--"));
+    args.addAll(launch.argv());
+    CommandResult r = runGuestVerb(workDirOf(launch.guestDir()), "launch", LAUNCH_TIMEOUT, args);
+    try {
+      return LaunchParser.parse(r.stdout());
+    } catch (IllegalArgumentException e) {
+      throw new HostException(HostException.Reason.CommandFailed, e.getMessage(), e);
+    }
   }
 
   @Override
   public void stop(String guestDir, String uuid, Duration grace) throws HostException {
-    throw notYet("stop");
+    long seconds = Math.max(0, (grace.toMillis() + 999) / 1000);
+    runGuestVerb(
+        workDirOf(guestDir),
+        "stop",
+        stopTimeout(grace),
+        List.of("stop", guestDir, uuid, Long.toString(seconds)));
+  }
+
+  /**
+   * How long a stop may take: the grace period, then up to 3 s for the QMP powerdown, 5 s for the
+   * directory lock, 5 s after SIGTERM and 5 s after SIGKILL, plus slack for the round trip.
+   */
+  static Duration stopTimeout(Duration grace) {
+    long seconds = Math.max(0, (grace.toMillis() + 999) / 1000);
+    return Duration.ofSeconds(seconds + 25);
   }
 
   @Override
   public void reset(String guestDir) throws HostException {
-    throw notYet("reset");
+    runGuestVerb(workDirOf(guestDir), "reset", RESET_TIMEOUT, List.of("reset", guestDir));
   }
 
   @Override
   public void removeGuestDir(String guestDir) throws HostException {
-    throw notYet("removeGuestDir");
+    runGuestVerb(workDirOf(guestDir), "remove", SHORT, List.of("remove", guestDir));
+  }
+
+  /**
+   * The workDir of a guest directory {@code <workDir>/guests/<leaf>}; anything else is refused here
+   * already, before the host script refuses it again.
+   */
+  static String workDirOf(String guestDir) throws HostException {
+    int i = guestDir == null ? -1 : guestDir.lastIndexOf("/guests/");
+    String leaf = i < 0 ? "" : guestDir.substring(i + "/guests/".length());
+    if (i <= 0
+        || !guestDir.startsWith("/")
+        || leaf.isEmpty()
+        || leaf.contains("/")
+        || leaf.equals(".")
+        || leaf.equals("..")
+        || guestDir.contains("/../")
+        || guestDir.contains("/./")
+        || guestDir.contains("//")) {
+      throw new HostException(
+          HostException.Reason.CommandFailed,
+          "not a guest directory (<workDir>/guests/<name>): " + guestDir);
+    }
+    return guestDir.substring(0, i);
+  }
+
+  /** Path of the helper script on the host. */
+  static String scriptPath(String workDir) {
+    return workDir.replaceAll("/+$", "") + "/bin/" + GuestScript.NAME;
+  }
+
+  /**
+   * Runs one subcommand of the helper script, installing the script first if this connection has
+   * not verified it yet. A missing script (deleted behind our back: exit 126/127) is reinstalled
+   * once.
+   */
+  private CommandResult runGuestVerb(String workDir, String op, Duration timeout, List<String> args)
+      throws HostException {
+    String script = scriptPath(workDir);
+    List<String> argv = new ArrayList<>(args.size() + 1);
+    argv.add(script);
+    argv.addAll(args);
+    ensureScript(workDir, script);
+    CommandResult r = shell.run(new Command(op, argv, timeout));
+    if (r.exitCode() == 126 || r.exitCode() == 127) {
+      GuestScript.forget(shell, script);
+      ensureScript(workDir, script);
+      r = shell.run(new Command(op, argv, timeout));
+    }
+    if (!r.ok()) {
+      throw new HostException(
+          HostException.Reason.CommandFailed,
+          op + " failed (exit " + r.exitCode() + "): " + r.tail(8));
+    }
+    return r;
+  }
+
+  private void ensureScript(String workDir, String script) throws HostException {
+    if (GuestScript.verified(shell, script)) {
+      return;
+    }
+    CommandResult check =
+        shell.run(new Command("script", List.of("sha256sum", "--", script), SHORT));
+    if (!(check.ok() && check.stdout().startsWith(GuestScript.sha256() + " "))) {
+      runChecked(
+          "script",
+          List.of(
+              "sh",
+              "-c",
+              "mkdir -p -m 0750 -- \"$3\" && printf '%s' \"$1\" | base64 -d > \"$2.tmp.$$\""
+                  + " && chmod 0755 \"$2.tmp.$$\" && mv -f -- \"$2.tmp.$$\" \"$2\"",
+              "kvmop-install",
+              GuestScript.base64(),
+              script,
+              workDir.replaceAll("/+$", "") + "/bin"));
+    }
+    GuestScript.markVerified(shell, script);
   }
 
   @Override
   public boolean tcpReachable(String address, int port) throws HostException {
     return shell.canConnect(address, port, Duration.ofSeconds(3));
-  }
-
-  private static HostException notYet(String verb) {
-    return new HostException(HostException.Reason.CommandFailed, verb + " is not implemented yet");
   }
 
   @Override

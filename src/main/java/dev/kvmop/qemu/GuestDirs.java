@@ -10,6 +10,16 @@ import java.nio.charset.StandardCharsets;
 public record GuestDirs(String dir) {
   public static final String PID = "pid";
   public static final String QMP_SOCKET = "qmp.sock";
+
+  /**
+   * Second QMP monitor, held by the host's event watcher so that a guest-initiated shutdown is
+   * recorded (the operator's own QMP commands use {@link #QMP_SOCKET}).
+   */
+  public static final String EVENTS_SOCKET = "events.sock";
+
+  /** Chardev id of the events monitor in the qemu argv. */
+  public static final String EVENTS_CHARDEV = "kvmop-events";
+
   public static final String SERIAL_LOG = "serial.log";
   public static final String QEMU_LOG = "qemu.log";
 
@@ -37,6 +47,10 @@ public record GuestDirs(String dir) {
     return dir + "/" + QMP_SOCKET;
   }
 
+  public String eventsSocket() {
+    return dir + "/" + EVENTS_SOCKET;
+  }
+
   public String serialLog() {
     return dir + "/" + SERIAL_LOG;
   }
@@ -46,10 +60,12 @@ public record GuestDirs(String dir) {
   }
 
   /**
-   * Whether the QMP socket path fits a unix socket address; qemu cannot bind a longer one. Long
-   * workDirs and names (up to 253 characters) can exceed it.
+   * Whether the QMP socket paths (the command socket and the longer events socket) fit a unix
+   * socket address; qemu cannot bind a longer one. Long workDirs and names (up to 253 characters)
+   * can exceed it.
    */
   public boolean qmpSocketFits() {
-    return qmpSocket().getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH;
+    return qmpSocket().getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH
+        && eventsSocket().getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH;
   }
 }

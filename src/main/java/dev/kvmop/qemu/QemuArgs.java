@@ -47,6 +47,16 @@ public final class QemuArgs {
     argv.add("-daemonize");
     add(argv, "-pidfile", dirs.pidFile());
     add(argv, "-qmp", "unix:" + QemuOpts.escape(dirs.qmpSocket()) + ",server=on,wait=off");
+    // A second monitor for the host's event watcher (records guest-initiated SHUTDOWN events).
+    add(
+        argv,
+        "-chardev",
+        "socket,id="
+            + GuestDirs.EVENTS_CHARDEV
+            + ",path="
+            + QemuOpts.escape(dirs.eventsSocket())
+            + ",server=on,wait=off");
+    add(argv, "-mon", "chardev=" + GuestDirs.EVENTS_CHARDEV + ",mode=control");
     add(argv, "-serial", "file:" + dirs.serialLog());
     if (spec.extraArgs != null) {
       argv.addAll(spec.extraArgs);

@@ -13,6 +13,7 @@ class GuestDirsTest {
     assertThat(dirs.pidFile()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/pid");
     assertThat(dirs.qmpSocket()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/qmp.sock");
     assertThat(dirs.serialLog()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/serial.log");
+    assertThat(dirs.eventsSocket()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/events.sock");
     assertThat(dirs.qemuLog()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/qemu.log");
     assertThat(dirs.qmpSocketFits()).isTrue();
   }
