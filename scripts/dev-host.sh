@@ -90,10 +90,10 @@ metadata:
   namespace: default
 spec:
   hostRef: {name: dev-host}
-  machine: none
+  machine: pc
   accel: Tcg
-  memory: 32Mi
-  network: {type: User}
+  memory: 64Mi
+  network: {type: User, model: e1000}
 ---
 apiVersion: kvmop.dev/v1alpha1
 kind: KvmGuest
@@ -102,10 +102,10 @@ metadata:
   namespace: default
 spec:
   hostRef: {name: dev-host}
-  machine: none
+  machine: pc
   accel: Tcg
-  memory: 32Mi
-  network: {type: User}
+  memory: 64Mi
+  network: {type: User, model: e1000}
 YAML
 }
 

@@ -18,7 +18,10 @@ import java.util.List;
  */
 public class KvmGuestSpec {
   @Required
-  @JsonPropertyDescription("The KvmHost, in the same namespace, that runs this guest.")
+  @ValidationRule(value = "self == oldSelf", message = "spec.hostRef is immutable")
+  @JsonPropertyDescription(
+      "The KvmHost, in the same namespace, that runs this guest. Immutable: recreate the guest to"
+          + " move it.")
   public ObjectRef hostRef;
 
   @Default("Always")

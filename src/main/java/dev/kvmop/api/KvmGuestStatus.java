@@ -50,6 +50,10 @@ public class KvmGuestStatus {
   @JsonPropertyDescription("How the previous process ended.")
   public LastExit lastExit;
 
+  @JsonPropertyDescription(
+      "Exits since the process last ran for 10 minutes; drives the relaunch backoff.")
+  public Integer consecutiveFailures;
+
   @JsonPropertyDescription("Earliest time of the next relaunch while backing off (RFC 3339).")
   public String nextRestartAt;
 

@@ -1,5 +1,7 @@
 package dev.kvmop.controller;
 
+import dev.kvmop.controller.guest.GuestProbes;
+import dev.kvmop.controller.guest.KvmGuestReconciler;
 import dev.kvmop.controller.host.KvmHostReconciler;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.metrics.DomainMetrics;
@@ -21,10 +23,12 @@ public final class OperatorRuntime implements AutoCloseable {
 
   private final Operator operator;
   private final MetricsServer http;
+  private final GuestProbes probes;
 
-  private OperatorRuntime(Operator operator, MetricsServer http) {
+  private OperatorRuntime(Operator operator, MetricsServer http, GuestProbes probes) {
     this.operator = operator;
     this.http = http;
+    this.probes = probes;
   }
 
   /** Meters and registry shared by the controllers and the SSH layer's command listener. */
@@ -56,13 +60,14 @@ public final class OperatorRuntime implements AutoCloseable {
               }
             });
     EventRecorder events = new EventRecorder(client, clock);
+    HostDirectory directory = new HostDirectory();
+    GuestProbes probes = new GuestProbes(directory, agents, meters.domain(), clock);
     operator.register(
-        new KvmHostReconciler(agents, events, meters.domain(), clock),
-        c -> {
-          if (!settings.namespaces().isEmpty()) {
-            c.settingNamespaces(settings.namespaces());
-          }
-        });
+        new KvmHostReconciler(agents, directory, events, meters.domain(), clock),
+        c -> namespaces(c, settings));
+    operator.register(
+        new KvmGuestReconciler(agents, directory, probes, events, meters.domain(), clock),
+        c -> namespaces(c, settings));
     operator.start();
     MetricsServer http =
         new MetricsServer(
@@ -71,7 +76,15 @@ public final class OperatorRuntime implements AutoCloseable {
             () -> operator.getRuntimeInfo().allEventSourcesAreHealthy(),
             () -> operator.getRuntimeInfo().isStarted());
     log.info("operator started ({}); metrics on :{}/metrics", settings, http.port());
-    return new OperatorRuntime(operator, http);
+    return new OperatorRuntime(operator, http, probes);
+  }
+
+  private static void namespaces(
+      io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<?> c,
+      OperatorSettings settings) {
+    if (!settings.namespaces().isEmpty()) {
+      c.settingNamespaces(settings.namespaces());
+    }
   }
 
   public int metricsPort() {
@@ -80,6 +93,7 @@ public final class OperatorRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    probes.close();
     http.close();
     operator.stop();
   }

@@ -23,6 +23,18 @@ final class HostCounts {
     return counts;
   }
 
+  static java.util.Map<String, Integer> byPhase(Collection<KvmGuest> guests) {
+    java.util.Map<String, Integer> n = new java.util.HashMap<>();
+    for (KvmGuest g : guests) {
+      GuestPhase phase =
+          g.getStatus() == null || g.getStatus().phase == null
+              ? GuestPhase.Pending
+              : g.getStatus().phase;
+      n.merge(phase.name(), 1, Integer::sum);
+    }
+    return n;
+  }
+
   static KvmHostStatus.PoolStatus pool(KvmHostSpec spec, Collection<KvmGuest> guests) {
     var pool = new KvmHostStatus.PoolStatus();
     var entries = AddressPool.from(spec);

@@ -12,6 +12,7 @@ import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.KvmHostStatus;
 import dev.kvmop.controller.EventRecorder;
+import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.HostAgent;
 import dev.kvmop.host.HostAgentFactory;
@@ -49,6 +50,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   static final Duration UNREACHABLE_DELETE_GRACE = Duration.ofMinutes(5);
 
   private final HostAgentFactory agents;
+  private final HostDirectory directory;
   private final EventRecorder events;
   private final DomainMetrics metrics;
   private final HostTransitions transitions;
@@ -58,8 +60,13 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   private InformerEventSource<KvmGuest, KvmHost> guestSource;
 
   public KvmHostReconciler(
-      HostAgentFactory agents, EventRecorder events, DomainMetrics metrics, Clock clock) {
+      HostAgentFactory agents,
+      HostDirectory directory,
+      EventRecorder events,
+      DomainMetrics metrics,
+      Clock clock) {
     this.agents = agents;
+    this.directory = directory;
     this.events = events;
     this.metrics = metrics;
     this.transitions = new HostTransitions(events, metrics);
@@ -116,6 +123,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     status.observedGeneration = host.getMetadata().getGeneration();
     HostOutcome outcome = observe(host, ctx);
     transitions.enter(host, outcome);
+    publish(host, ctx);
     UpdateControl<KvmHost> control =
         StatusCopy.sameIgnoringProbeTime(before, status, clock, probeInterval(host))
             ? UpdateControl.noUpdate()
@@ -123,6 +131,19 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     return outcome.phase() == HostPhase.Failed && !conditionTrue(status, SPEC_VALID)
         ? control
         : control.rescheduleAfter(probeInterval(host));
+  }
+
+  /** Tells the guest side how to reach the host and in which phase it is. */
+  private void publish(KvmHost host, Context<KvmHost> ctx) {
+    SshTarget target = null;
+    if (HostSpecValidation.validate(host.getSpec()).isEmpty()
+        && Credentials.from(ctx.getSecondaryResource(Secret.class).orElse(null), secretName(host))
+            instanceof Credentials c) {
+      target = target(host, c);
+    }
+    directory.publish(
+        new HostDirectory.Entry(
+            hostId(host), target, host.getSpec(), host.getStatus().phase, host.getStatus().facts));
   }
 
   private HostOutcome observe(KvmHost host, Context<KvmHost> ctx) {
@@ -214,6 +235,11 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     List<KvmGuest> guests = guestsOf(host);
     host.getStatus().guests = HostCounts.guests(guests);
     host.getStatus().pool = HostCounts.pool(host.getSpec(), guests);
+    metrics.guests(
+        host.getMetadata().getNamespace(),
+        host.getMetadata().getName(),
+        java.util.Arrays.stream(dev.kvmop.api.GuestPhase.values()).map(Enum::name).toList(),
+        HostCounts.byPhase(guests));
     var pool = host.getStatus().pool;
     metrics.pool(
         host.getMetadata().getNamespace(), host.getMetadata().getName(), pool.allocated, pool.free);
@@ -260,6 +286,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
               + " there");
     }
     agents.forget(hostId(host));
+    directory.remove(hostId(host));
     metrics.hostRemoved(host.getMetadata().getNamespace(), host.getMetadata().getName());
     return DeleteControl.defaultDelete();
   }

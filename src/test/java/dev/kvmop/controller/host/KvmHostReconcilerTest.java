@@ -52,6 +52,7 @@ class KvmHostReconcilerTest {
     operator.register(
         new KvmHostReconciler(
             hosts,
+            new dev.kvmop.controller.HostDirectory(),
             new EventRecorder(client, clock),
             new DomainMetrics(new SimpleMeterRegistry()),
             clock));

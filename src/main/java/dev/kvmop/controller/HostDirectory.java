@@ -1,0 +1,56 @@
+package dev.kvmop.controller;
+
+import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.KvmHostStatus.HostFacts;
+import dev.kvmop.host.SshTarget;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the host controller knows about each host and the guest side needs: how to reach it (the SSH
+ * target holds the Secret's key, so it lives in memory only, never in status), its spec and its
+ * phase. Published after every host reconcile.
+ */
+public final class HostDirectory {
+  /**
+   * One host.
+   *
+   * @param hostId namespace/name
+   * @param target how to connect, or null when the host has no usable credentials or spec
+   * @param spec the spec the entry was built from
+   * @param phase the host's phase after its last reconcile
+   * @param facts facts from the last successful probe, or null
+   */
+  public record Entry(
+      String hostId, SshTarget target, KvmHostSpec spec, HostPhase phase, HostFacts facts) {
+    public boolean usable() {
+      return target != null && (phase == HostPhase.Ready || phase == HostPhase.Unreachable);
+    }
+  }
+
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+  public void publish(Entry entry) {
+    entries.put(entry.hostId(), entry);
+  }
+
+  public void remove(String hostId) {
+    entries.remove(hostId);
+  }
+
+  public Optional<Entry> get(String hostId) {
+    return Optional.ofNullable(entries.get(hostId));
+  }
+
+  public Collection<Entry> all() {
+    return List.copyOf(entries.values());
+  }
+
+  public static String hostId(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+}

@@ -1,0 +1,213 @@
+package dev.kvmop.controller.guest;
+
+import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.host.GuestProcess;
+import dev.kvmop.host.HostAgentFactory;
+import dev.kvmop.host.HostException;
+import dev.kvmop.host.HostProbe;
+import dev.kvmop.metrics.DomainMetrics;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The periodic refresh: one probe command per host per probeIntervalSeconds reports every guest on
+ * that host. Only guests whose observed state changed are handed to the reconciler, so a steady
+ * host costs one remote command per interval and no reconciles.
+ */
+public final class GuestProbes implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GuestProbes.class);
+
+  /**
+   * The last probe of a host: the result, or the failure.
+   *
+   * @param at when the probe finished
+   * @param probe what it reported, or null when it failed
+   * @param error why it failed, or null
+   */
+  public record Snapshot(Instant at, HostProbe probe, String error) {
+    public boolean reachable() {
+      return probe != null;
+    }
+
+    public Optional<GuestProcess> guest(String guestDir) {
+      return probe == null ? Optional.empty() : Optional.ofNullable(probe.guests().get(guestDir));
+    }
+  }
+
+  private final HostDirectory directory;
+  private final HostAgentFactory agents;
+  private final DomainMetrics metrics;
+  private final Clock clock;
+  private final ScheduledExecutorService executor;
+  private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+  private final Map<String, ScheduledFuture<?>> loops = new ConcurrentHashMap<>();
+  private final Map<String, Object> hostLocks = new ConcurrentHashMap<>();
+  private volatile Listener listener =
+      new Listener() {
+        @Override
+        public void guestChanged(ResourceID guest) {}
+
+        @Override
+        public void hostChanged(String hostId) {}
+      };
+
+  /** Told what changed between two probes. */
+  public interface Listener {
+    /** A guest's process state changed. */
+    void guestChanged(ResourceID guest);
+
+    /** The host's reachability or boot changed: every guest on it may be affected. */
+    void hostChanged(String hostId);
+  }
+
+  public GuestProbes(
+      HostDirectory directory, HostAgentFactory agents, DomainMetrics metrics, Clock clock) {
+    this.directory = directory;
+    this.agents = agents;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.executor = Executors.newScheduledThreadPool(2, GuestProbes::daemon);
+    executor.scheduleWithFixedDelay(this::syncLoops, 0, 1, TimeUnit.SECONDS);
+  }
+
+  /** Where to report changes (the guest reconciler's event source). */
+  public void onChange(Listener listener) {
+    this.listener = listener;
+  }
+
+  public Optional<Snapshot> snapshot(String hostId) {
+    return Optional.ofNullable(snapshots.get(hostId));
+  }
+
+  /** Probes the host now, on the caller's thread, and returns the fresh snapshot. */
+  public Optional<Snapshot> probeNow(String hostId) {
+    probe(hostId);
+    return snapshot(hostId);
+  }
+
+  /** Starts a loop for each usable host and stops loops of hosts that went away. */
+  private void syncLoops() {
+    try {
+      Set<String> wanted = new HashSet<>();
+      for (HostDirectory.Entry e : directory.all()) {
+        if (e.usable()) {
+          wanted.add(e.hostId());
+          loops.computeIfAbsent(e.hostId(), id -> schedule(id, interval(e)));
+        }
+      }
+      loops.keySet().stream()
+          .filter(id -> !wanted.contains(id))
+          .toList()
+          .forEach(
+              id -> {
+                loops.remove(id).cancel(false);
+                snapshots.remove(id);
+              });
+    } catch (RuntimeException e) {
+      log.warn("probe scheduling failed: {}", e.toString());
+    }
+  }
+
+  private ScheduledFuture<?> schedule(String hostId, Duration interval) {
+    return executor.scheduleWithFixedDelay(
+        () -> probe(hostId), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static Duration interval(HostDirectory.Entry e) {
+    Integer s = e.spec().probeIntervalSeconds;
+    return Duration.ofSeconds(s == null || s < 1 ? 10 : s);
+  }
+
+  private void probe(String hostId) {
+    synchronized (hostLocks.computeIfAbsent(hostId, k -> new Object())) {
+      Optional<HostDirectory.Entry> entry =
+          directory.get(hostId).filter(HostDirectory.Entry::usable);
+      if (entry.isEmpty()) {
+        return;
+      }
+      Instant start = Instant.now(clock);
+      Snapshot next;
+      try {
+        HostProbe p =
+            agents
+                .agentFor(entry.get().target())
+                .probeGuests(entry.get().spec().workDir, entry.get().spec().qemu.binary);
+        next = new Snapshot(Instant.now(clock), p, null);
+        metrics.probe(hostId, Duration.between(start, next.at()));
+      } catch (HostException e) {
+        next = new Snapshot(Instant.now(clock), null, e.getMessage());
+      } catch (RuntimeException e) {
+        log.warn("{} probe failed: {}", hostId, e.toString());
+        next = new Snapshot(Instant.now(clock), null, e.toString());
+      }
+      Snapshot previous = snapshots.put(hostId, next);
+      notifyChanges(hostId, previous, next);
+    }
+  }
+
+  private void notifyChanges(String hostId, Snapshot before, Snapshot after) {
+    Set<String> dirs = new HashSet<>();
+    boolean reachabilityChanged = before == null || before.reachable() != after.reachable();
+    boolean bootChanged =
+        before != null
+            && before.reachable()
+            && after.reachable()
+            && !Objects.equals(before.probe().bootId(), after.probe().bootId());
+    if (before != null && before.probe() != null) {
+      dirs.addAll(before.probe().guests().keySet());
+    }
+    if (after.probe() != null) {
+      dirs.addAll(after.probe().guests().keySet());
+    }
+    for (String dir : dirs) {
+      boolean differs =
+          reachabilityChanged
+              || bootChanged
+              || !Objects.equals(
+                  before == null ? null : before.guest(dir).map(GuestProbes::identity).orElse(null),
+                  after.guest(dir).map(GuestProbes::identity).orElse(null));
+      if (differs) {
+        GuestKeys.resourceId(dir).ifPresent(listener::guestChanged);
+      }
+    }
+    if (reachabilityChanged && before != null) {
+      log.info(
+          "{} probe: host {}",
+          hostId,
+          after.reachable() ? "answers" : "unreachable: " + after.error());
+    }
+    if (reachabilityChanged || bootChanged) {
+      listener.hostChanged(hostId);
+    }
+  }
+
+  /** The parts of a probe entry whose change matters to the reconciler. */
+  private static String identity(GuestProcess p) {
+    return p.state() + "/" + p.pid() + "/" + p.startTicks() + "/" + p.exit();
+  }
+
+  private static Thread daemon(Runnable r) {
+    Thread t = new Thread(r, "guest-probes");
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
