@@ -94,6 +94,7 @@ spec:
   accel: Tcg
   memory: 64Mi
   network: {type: User, model: e1000}
+  gracePeriodSeconds: 5
 ---
 apiVersion: kvmop.dev/v1alpha1
 kind: KvmGuest
@@ -106,6 +107,7 @@ spec:
   accel: Tcg
   memory: 64Mi
   network: {type: User, model: e1000}
+  gracePeriodSeconds: 5
 YAML
 }
 

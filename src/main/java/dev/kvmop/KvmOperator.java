@@ -8,10 +8,12 @@ import dev.kvmop.host.HostException;
 import dev.kvmop.host.RemoteShell;
 import dev.kvmop.host.RemoteShellFactory;
 import dev.kvmop.host.ssh.SshRemoteShellFactory;
+import dev.kvmop.local.GuestCleanup;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -80,7 +82,8 @@ public final class KvmOperator {
     @Override
     public Integer call() throws Exception {
       KubernetesClient client = new KubernetesClientBuilder().build();
-      return serve(client, flags.settings(!noServerSideApply, flags.leaseName));
+      return serve(
+          client, flags.settings(!noServerSideApply, flags.leaseName), () -> {}, client::close);
     }
   }
 
@@ -109,7 +112,6 @@ public final class KvmOperator {
     @Override
     public Integer call() throws Exception {
       var api = dev.kvmop.local.LocalApiServer.start(apiPort);
-      Runtime.getRuntime().addShutdownHook(new Thread(api::close, "local-api-stop"));
       api.writeKubeconfig(kubeconfig);
       api.installBundledCrds();
       for (Path m : manifests) {
@@ -117,11 +119,22 @@ public final class KvmOperator {
       }
       System.out.println("embedded API on " + api.url() + "; kubeconfig: " + kubeconfig);
       // The CRUD API has no server-side apply; the leader-election flag is ignored here.
-      return serve(api.client(), flags.settings(false, null));
+      return serve(
+          api.client(),
+          flags.settings(false, null),
+          () -> GuestCleanup.deleteAll(api.client(), Duration.ofSeconds(60)),
+          api::close);
     }
   }
 
-  private static int serve(KubernetesClient client, OperatorSettings settings) throws Exception {
+  /**
+   * Runs until the JVM is asked to stop; then, in order: beforeStop (while the operator still
+   * reconciles), the operator, SSH connections, afterStop. One shutdown hook, because the JVM runs
+   * separate hooks concurrently.
+   */
+  private static int serve(
+      KubernetesClient client, OperatorSettings settings, Runnable beforeStop, Runnable afterStop)
+      throws Exception {
     var meters = OperatorRuntime.Meters.create();
     var ssh =
         new SshRemoteShellFactory(
@@ -145,8 +158,10 @@ public final class KvmOperator {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  beforeStop.run();
                   runtime.close();
                   connections.closeAll();
+                  afterStop.run();
                   stopped.countDown();
                 },
                 "operator-stop"));

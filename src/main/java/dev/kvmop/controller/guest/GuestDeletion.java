@@ -4,6 +4,7 @@ import static dev.kvmop.api.Conditions.READY;
 
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.KvmHost;
+import dev.kvmop.controller.CrashPoints;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.host.HostAgent;
 import dev.kvmop.host.HostException;
@@ -49,8 +50,11 @@ final class GuestDeletion {
       String dir =
           GuestDirs.of(entry.get().spec().workDir, run.namespace(), run.name(), run.uid()).dir();
       enter(run, GuestPhase.Stopping, "Deleting", "stopping qemu and removing " + dir);
+      run.persist();
+      CrashPoints.reach(CrashPoints.DURING_STOP);
       agent.stop(dir, run.uid(), Duration.ofSeconds(run.guest().getSpec().gracePeriodSeconds));
       agent.removeGuestDir(dir);
+      CrashPoints.reach(CrashPoints.BEFORE_RELEASE);
       return release(run);
     } catch (HostException e) {
       Instant deadline =

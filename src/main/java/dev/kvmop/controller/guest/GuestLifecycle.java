@@ -17,6 +17,7 @@ import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.RunStrategy;
+import dev.kvmop.controller.CrashPoints;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.GuestLaunch;
@@ -88,7 +89,10 @@ final class GuestLifecycle {
     Optional<HostDirectory.Entry> entry = c.directory().get(run.hostId());
     if (entry.isEmpty() || !entry.get().usable()) {
       HostPhase phase = host.get().getStatus() == null ? null : host.get().getStatus().phase;
-      return waitForHost(run, "HostNotReady", "KvmHost " + hostName + " is " + phase);
+      return waitForHost(
+          run,
+          "HostNotReady",
+          "KvmHost " + hostName + (phase == null ? " is not ready yet" : " is " + phase));
     }
     var snapshot = c.probes().snapshot(run.hostId()).orElse(null);
     if (entry.get().phase() == HostPhase.Unreachable
@@ -124,8 +128,10 @@ final class GuestLifecycle {
     s.host = run.guest().getSpec().hostRef.name;
     run.conditions().set(SCHEDULED, true, "Scheduled", "placed on " + s.host);
     enter(run, GuestPhase.Scheduled, "Scheduled", "placed on " + s.host + addressText(s));
+    CrashPoints.reach(CrashPoints.AFTER_ALLOCATION);
     // The address must be on record before qemu can use it: a crash from here on finds it.
     run.persist();
+    CrashPoints.reach(CrashPoints.AFTER_ADDRESS_PERSISTED);
     return start(run, host);
   }
 
@@ -257,6 +263,7 @@ final class GuestLifecycle {
       run.conditions().set(PROCESS_RUNNING, false, "LaunchFailed", e.getMessage());
       return exited(run, ExitReason.Crashed, "LaunchFailed", e.getMessage());
     }
+    CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
     launchedAt.put(run.uid(), Instant.now(c.clock()));
     boolean relaunch = s.startedAt != null && !p.adopted();
     if (relaunch) {
