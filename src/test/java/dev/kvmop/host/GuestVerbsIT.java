@@ -281,7 +281,7 @@ class GuestVerbsIT {
     // SLP_TYP=0 (S5) to PM1a_CNT: qemu reports SHUTDOWN {"guest": true, "reason":
     // "guest-shutdown"}.
     Path bios = workDir.resolve("poweroff.bin");
-    Files.write(bios, poweroffBios());
+    Files.write(bios, dev.kvmop.testing.PoweroffBios.image(false));
     KvmGuestSpec spec = spec();
     spec.machine = "pc";
     spec.extraArgs = List.of("-bios", bios.toString(), "-vga", "none", "-S");
@@ -498,24 +498,6 @@ class GuestVerbsIT {
   }
 
   /** Real-mode code at F000:0000, reached by a near jump from the reset vector at F000:FFF0. */
-  static byte[] poweroffBios() {
-    byte[] img = new byte[65536];
-    java.util.Arrays.fill(img, (byte) 0xF4); // hlt
-    byte[] code =
-        java.util.HexFormat.of()
-            .parseHex(
-                "66B8400B0080BAF80C66EF" // out 0xCF8 <- 0x80000B40 (00:01.3 PMBA)
-                    + "66B801060000BAFC0C66EF" // out 0xCFC <- 0x601 (PM base 0x600)
-                    + "66B8800B0080BAF80C66EF" // out 0xCF8 <- 0x80000B80 (PMREGMISC)
-                    + "B001BAFC0CEE" // outb 0xCFC <- 1 (PM I/O space on)
-                    + "BA0406B80020EF" // outw 0x604 (PM1a_CNT) <- SLP_EN | SLP_TYP 0
-                    + "F4EBFD"); // hlt; jmp hlt
-    System.arraycopy(code, 0, img, 0, code.length);
-    byte[] reset = {(byte) 0xE9, 0x0D, 0x00}; // jmp near 0x0000
-    System.arraycopy(reset, 0, img, 0xFFF0, reset.length);
-    return img;
-  }
-
   static List<String> list(String... s) {
     return new ArrayList<>(List.of(s));
   }

@@ -25,12 +25,19 @@ public final class OperatorProcess implements AutoCloseable {
   private final Path kubeconfig;
   private final Path log;
   private final List<String> extraArgs;
+  private final java.util.Map<String, String> env;
   private final int metricsPort;
   private Process process;
 
   public OperatorProcess(Path kubeconfig, Path log, List<String> extraArgs) {
+    this(kubeconfig, log, extraArgs, java.util.Map.of());
+  }
+
+  public OperatorProcess(
+      Path kubeconfig, Path log, List<String> extraArgs, java.util.Map<String, String> env) {
     this.kubeconfig = kubeconfig;
     this.log = log;
+    this.env = java.util.Map.copyOf(env);
     this.extraArgs = List.copyOf(extraArgs);
     this.metricsPort = freePort();
   }
@@ -57,6 +64,7 @@ public final class OperatorProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    pb.environment().putAll(env);
     try {
       process = pb.start();
     } catch (IOException e) {
@@ -86,6 +94,20 @@ public final class OperatorProcess implements AutoCloseable {
       process.destroy();
       waitFor();
     }
+  }
+
+  /** Waits for the process to end by itself (a crash point), up to the timeout. */
+  public boolean awaitExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public boolean isAlive() {
+    return process != null && process.isAlive();
   }
 
   public long pid() {

@@ -1,0 +1,336 @@
+package dev.kvmop.e2e;
+
+import static dev.kvmop.testing.E2EEnvironment.condition;
+import static dev.kvmop.testing.E2EEnvironment.guest;
+import static dev.kvmop.testing.E2EEnvironment.networkedGuest;
+import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kvmop.api.Annotations;
+import dev.kvmop.api.Conditions;
+import dev.kvmop.api.ExitReason;
+import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.RunStrategy;
+import dev.kvmop.testing.E2EEnvironment;
+import dev.kvmop.testing.OperatorProcess;
+import dev.kvmop.testing.PoweroffBios;
+import io.fabric8.kubernetes.api.model.Event;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Guests end to end: the built operator (separate JVM) launching real qemu (TCG) through real
+ * OpenSSH on loopback; the embedded CRUD API stands in for the Kubernetes API server.
+ */
+class GuestLifecycleE2E {
+  @TempDir static Path tmp;
+  static E2EEnvironment env;
+  static OperatorProcess operator;
+
+  @BeforeAll
+  static void start() {
+    env = new E2EEnvironment(tmp);
+    env.client.resource(env.host("node", env.sshd.hostKeyLine(), 8)).create();
+    operator = env.startOperator();
+    env.awaitHost("node", HostPhase.Ready);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (env != null) {
+      env.close();
+    }
+  }
+
+  @Test
+  void appliedGuestRunsAsQemuCarryingItsIdentity() {
+    env.client.resource(networkedGuest("ident", "node")).create();
+
+    KvmGuest g = env.awaitGuest("ident", GuestPhase.Running);
+    String uid = g.getMetadata().getUid();
+    assertThat(g.getStatus().ip).startsWith("10.77.0.");
+    assertThat(g.getStatus().mac).startsWith("52:54:00:10:00:");
+    assertThat(g.getStatus().qemuArgv)
+        .containsSequence("-uuid", uid)
+        .containsSequence("-name", "guest=default/ident");
+    assertThat(qemuWithUuid(uid)).containsExactly((long) g.getStatus().pid);
+    assertThat(E2EEnvironment.isQemu(g.getStatus().pid)).isTrue();
+    assertThat(condition(g.getStatus().conditions, Conditions.READY).getStatus()).isEqualTo("True");
+  }
+
+  @Test
+  void killedQemuIsRelaunchedUnderAlwaysWithBackoff() {
+    env.client.resource(guest("always", "node")).create();
+    KvmGuest first = env.awaitGuest("always", GuestPhase.Running);
+    int pid = first.getStatus().pid;
+
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+    KvmGuest exited = env.awaitGuest("always", g -> g.getStatus().lastExit != null);
+    assertThat(exited.getStatus().lastExit.reason).isEqualTo(ExitReason.Crashed);
+    KvmGuest again =
+        env.awaitGuest(
+            "always",
+            g ->
+                g.getStatus().phase == GuestPhase.Running
+                    && g.getStatus().pid != null
+                    && g.getStatus().pid != pid);
+    assertThat(again.getStatus().restarts).isEqualTo(1);
+    assertThat(qemuWithUuid(again.getMetadata().getUid())).hasSize(1);
+  }
+
+  @Test
+  void crashUnderManualIsFailedAndNotRelaunched() {
+    KvmGuest spec = guest("manual", "node");
+    spec.getSpec().runStrategy = RunStrategy.Manual;
+    env.client.resource(spec).create();
+    KvmGuest g = env.awaitGuest("manual", GuestPhase.Running);
+
+    ProcessHandle.of(g.getStatus().pid).orElseThrow().destroyForcibly();
+
+    KvmGuest failed = env.awaitGuest("manual", GuestPhase.Failed);
+    assertThat(failed.getStatus().lastExit.reason).isEqualTo(ExitReason.Crashed);
+    assertThat(failed.getStatus().pid).isNull();
+    assertThat(qemuWithUuid(g.getMetadata().getUid())).isEmpty();
+  }
+
+  @Test
+  void guestInitiatedShutdownUnderRerunOnFailureSucceeds() throws Exception {
+    Path bios = tmp.resolve("poweroff-slow.bin");
+    Files.write(bios, PoweroffBios.image(true));
+    KvmGuest spec = guest("poweroff", "node");
+    spec.getSpec().machine = "pc";
+    spec.getSpec().runStrategy = RunStrategy.RerunOnFailure;
+    spec.getSpec().extraArgs = new ArrayList<>(List.of("-bios", bios.toString(), "-vga", "none"));
+    env.client.resource(spec).create();
+
+    KvmGuest done = env.awaitGuest("poweroff", GuestPhase.Succeeded);
+    assertThat(done.getStatus().lastExit.reason).isEqualTo(ExitReason.Shutdown);
+    assertThat(done.getStatus().restarts).isZero();
+    assertThat(qemuWithUuid(done.getMetadata().getUid())).isEmpty();
+  }
+
+  @Test
+  void resetKeepsThePidAndRestartReplacesIt() {
+    env.client.resource(guest("actions", "node")).create();
+    int pid = env.awaitGuest("actions", GuestPhase.Running).getStatus().pid;
+
+    annotate("actions", Annotations.RESET, "r1");
+    KvmGuest reset =
+        env.awaitGuest(
+            "actions",
+            g -> g.getStatus().actions != null && "r1".equals(g.getStatus().actions.reset));
+    assertThat(reset.getStatus().pid).isEqualTo(pid);
+    assertThat(reset.getStatus().phase).isEqualTo(GuestPhase.Running);
+    await().atMost(E2EEnvironment.WAIT).until(() -> reasons("actions").contains("Reset"));
+
+    annotate("actions", Annotations.RESTART, "s1");
+    KvmGuest restarted =
+        env.awaitGuest(
+            "actions",
+            g ->
+                g.getStatus().actions != null
+                    && "s1".equals(g.getStatus().actions.restart)
+                    && g.getStatus().phase == GuestPhase.Running);
+    assertThat(restarted.getStatus().pid).isNotEqualTo(pid);
+    assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+    assertThat(qemuWithUuid(restarted.getMetadata().getUid()))
+        .containsExactly((long) restarted.getStatus().pid);
+    await().atMost(E2EEnvironment.WAIT).until(() -> reasons("actions").contains("Restarted"));
+  }
+
+  @Test
+  void poolOfThreeServesThreeAndTheFourthGetsTheFreedAddress() {
+    env.client.resource(env.host("small", env.sshd.hostKeyLine(), 3)).create();
+    env.awaitHost("small", HostPhase.Ready);
+    for (int i = 1; i <= 4; i++) {
+      env.client.resource(networkedGuest("p" + i, "small")).create();
+    }
+    await()
+        .atMost(E2EEnvironment.WAIT)
+        .until(() -> count("p", GuestPhase.Running) == 3 && count("p", GuestPhase.Pending) == 1);
+    List<KvmGuest> guests = guests("p");
+    assertThat(
+            guests.stream()
+                .filter(g -> g.getStatus().ip != null)
+                .map(g -> g.getStatus().ip)
+                .distinct())
+        .hasSize(3);
+    assertThat(
+            guests.stream()
+                .filter(g -> g.getStatus().mac != null)
+                .map(g -> g.getStatus().mac)
+                .distinct())
+        .hasSize(3);
+    KvmGuest waiting =
+        guests.stream()
+            .filter(g -> g.getStatus().phase == GuestPhase.Pending)
+            .findFirst()
+            .orElseThrow();
+    assertThat(condition(waiting.getStatus().conditions, Conditions.ADDRESS_ASSIGNED).getReason())
+        .isEqualTo("PoolExhausted");
+
+    KvmGuest victim =
+        guests.stream()
+            .filter(g -> g.getStatus().phase == GuestPhase.Running)
+            .findFirst()
+            .orElseThrow();
+    env.client.resource(victim).delete();
+    env.awaitGone(victim.getMetadata().getName());
+
+    KvmGuest fourth = env.awaitGuest(waiting.getMetadata().getName(), GuestPhase.Running);
+    assertThat(fourth.getStatus().ip).isEqualTo(victim.getStatus().ip);
+    assertThat(fourth.getStatus().mac).isEqualTo(victim.getStatus().mac);
+  }
+
+  @Test
+  void pidfileNamingAnotherProcessIsNeverTakenForTheGuest() throws Exception {
+    env.client.resource(guest("impostor", "node")).create();
+    KvmGuest g = env.awaitGuest("impostor", GuestPhase.Running);
+    Process sleeper = new ProcessBuilder("sleep", "300").start();
+    try {
+      Path dir = guestDir(g);
+      ProcessHandle qemu = ProcessHandle.of(g.getStatus().pid).orElseThrow();
+      qemu.destroyForcibly();
+      qemu.onExit().get(10, TimeUnit.SECONDS);
+      Files.writeString(dir.resolve("pid"), sleeper.pid() + "\n");
+
+      KvmGuest after =
+          env.awaitGuest(
+              "impostor",
+              x -> x.getStatus().lastExit != null && x.getStatus().phase != GuestPhase.Running);
+      assertThat(after.getStatus().pid).isNull();
+      KvmGuest relaunched = env.awaitGuest("impostor", GuestPhase.Running);
+      assertThat((long) relaunched.getStatus().pid).isNotEqualTo(sleeper.pid());
+      assertThat(E2EEnvironment.isQemu(relaunched.getStatus().pid)).isTrue();
+      assertThat(sleeper.isAlive()).as("the impostor is never signalled").isTrue();
+    } finally {
+      sleeper.destroyForcibly();
+    }
+  }
+
+  @Test
+  void deleteStopsQemuRemovesItsDirectoryAndFreesTheAddress() {
+    env.client.resource(networkedGuest("bye", "node")).create();
+    KvmGuest g = env.awaitGuest("bye", GuestPhase.Running);
+    Path dir = guestDir(g);
+    assertThat(dir).isDirectory();
+
+    env.client.resource(g).delete();
+    env.awaitGone("bye");
+
+    assertThat(qemuWithUuid(g.getMetadata().getUid())).isEmpty();
+    assertThat(dir).doesNotExist();
+    await()
+        .atMost(E2EEnvironment.WAIT)
+        .until(
+            () ->
+                env
+                    .client
+                    .resources(KvmGuest.class)
+                    .inNamespace(E2EEnvironment.NS)
+                    .list()
+                    .getItems()
+                    .stream()
+                    .noneMatch(
+                        x -> x.getStatus() != null && g.getStatus().ip.equals(x.getStatus().ip)));
+  }
+
+  @Test
+  void operatorKilledAroundTheLaunchConvergesToOneQemuPerGuest() {
+    for (String point : List.of("after-address-persisted", "after-launch")) {
+      operator.stop();
+      OperatorProcess crashing = env.startOperator(Map.of("KVMOP_CRASH_POINT", point));
+      String name = "crash-" + point.replace("after-", "");
+      env.client.resource(networkedGuest(name, "node")).create();
+      assertThat(crashing.awaitExit(Duration.ofSeconds(60)))
+          .as("operator halted at " + point)
+          .isTrue();
+
+      operator = env.startOperator();
+      KvmGuest g = env.awaitGuest(name, GuestPhase.Running);
+      assertThat(qemuWithUuid(g.getMetadata().getUid()))
+          .as(point)
+          .containsExactly((long) g.getStatus().pid);
+      List<String> ips =
+          env
+              .client
+              .resources(KvmGuest.class)
+              .inNamespace(E2EEnvironment.NS)
+              .list()
+              .getItems()
+              .stream()
+              .filter(
+                  x ->
+                      x.getStatus() != null
+                          && x.getStatus().ip != null
+                          && x.getSpec().hostRef.name.equals("node"))
+              .map(x -> x.getStatus().ip)
+              .toList();
+      assertThat(ips).as("no address held twice after a crash " + point).doesNotHaveDuplicates();
+    }
+  }
+
+  private static void annotate(String name, String key, String value) {
+    env.client
+        .resources(KvmGuest.class)
+        .inNamespace(E2EEnvironment.NS)
+        .withName(name)
+        .edit(
+            g -> {
+              g.getMetadata().getAnnotations().put(key, value);
+              return g;
+            });
+  }
+
+  private static List<String> reasons(String name) {
+    return env.events(name).stream().map(Event::getReason).toList();
+  }
+
+  private static List<KvmGuest> guests(String prefix) {
+    return env
+        .client
+        .resources(KvmGuest.class)
+        .inNamespace(E2EEnvironment.NS)
+        .list()
+        .getItems()
+        .stream()
+        .filter(g -> g.getMetadata().getName().matches(prefix + "[0-9]+"))
+        .filter(g -> g.getStatus() != null)
+        .toList();
+  }
+
+  private static long count(String prefix, GuestPhase phase) {
+    return guests(prefix).stream().filter(g -> g.getStatus().phase == phase).count();
+  }
+
+  private static Path guestDir(KvmGuest g) {
+    KvmHost host =
+        env.client
+            .resources(KvmHost.class)
+            .inNamespace(E2EEnvironment.NS)
+            .withName(g.getSpec().hostRef.name)
+            .get();
+    return Path.of(
+        host.getSpec().workDir,
+        "guests",
+        g.getMetadata().getNamespace()
+            + "_"
+            + g.getMetadata().getName()
+            + "_"
+            + g.getMetadata().getUid());
+  }
+}

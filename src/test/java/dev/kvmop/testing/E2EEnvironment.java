@@ -1,0 +1,286 @@
+package dev.kvmop.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.kvmop.api.AddressEntry;
+import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.NetworkType;
+import dev.kvmop.api.ObjectRef;
+import dev.kvmop.local.LocalApiServer;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The end-to-end setting: real OpenSSH sshd on loopback as the host, the embedded CRUD API standing
+ * in for a Kubernetes API server (none can run on these machines), and the built operator jar as a
+ * separate process that tests may kill and restart.
+ */
+public final class E2EEnvironment implements AutoCloseable {
+  public static final String NS = "default";
+  public static final String QEMU = "/usr/bin/qemu-system-x86_64";
+  public static final Duration WAIT = Duration.ofSeconds(60);
+
+  public final Path dir;
+  public final SshKeys.KeyText clientKey;
+  public final OpenSshServer sshd;
+  public final LocalApiServer api;
+  public final KubernetesClient client;
+  public final Path kubeconfig;
+
+  /**
+   * Short on purpose: unix socket paths (the guests' QMP sockets below it) are limited to 107
+   * bytes, and the usual temp-dir names would use most of that.
+   */
+  public final Path workRoot;
+
+  private final List<OperatorProcess> operators = new ArrayList<>();
+  private int operatorRuns;
+
+  public E2EEnvironment(Path dir) {
+    this.dir = dir;
+    clientKey = SshKeys.generate("ed25519");
+    sshd = new OpenSshServer().authorize(clientKey.publicKeyLine()).start();
+    api = LocalApiServer.start(0);
+    api.installBundledCrds();
+    client = api.client();
+    kubeconfig = dir.resolve("kubeconfig");
+    workRoot = shortTempDir();
+    api.writeKubeconfig(kubeconfig);
+    secret("node-ssh", clientKey.privateKey());
+  }
+
+  /** Starts an operator; extra environment such as KVMOP_CRASH_POINT may be given. */
+  public OperatorProcess startOperator(Map<String, String> env) {
+    OperatorProcess op =
+        new OperatorProcess(
+            kubeconfig, dir.resolve("operator-" + (++operatorRuns) + ".log"), List.of(), env);
+    operators.add(op);
+    return op.start();
+  }
+
+  public OperatorProcess startOperator() {
+    return startOperator(Map.of());
+  }
+
+  /** Every operator log so far, for failure messages and secret checks. */
+  public String operatorLogs() {
+    StringBuilder all = new StringBuilder();
+    operators.forEach(o -> all.append(o.log()));
+    return all.toString();
+  }
+
+  public void secret(String name, String privateKey) {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withData(
+                    Map.of(
+                        "ssh-privatekey",
+                        Base64.getEncoder()
+                            .encodeToString(privateKey.getBytes(StandardCharsets.UTF_8))))
+                .build())
+        .createOr(op -> op.update());
+  }
+
+  /**
+   * A KvmHost for the loopback sshd, TCG allowed, probed every second, with {@code pool} addresses.
+   */
+  public KvmHost host(String name, String hostKey, int pool) {
+    KvmHost h = new KvmHost();
+    h.getMetadata().setName(name);
+    h.getMetadata().setNamespace(NS);
+    KvmHostSpec spec = new KvmHostSpec();
+    spec.address = "127.0.0.1";
+    spec.port = sshd.port();
+    spec.user = System.getProperty("user.name");
+    spec.credentialsSecretRef = new ObjectRef("node-ssh");
+    spec.hostKey = hostKey;
+    spec.workDir = workRoot.resolve(name).toString();
+    spec.probeIntervalSeconds = 1;
+    spec.kvm.requireHardwareVirtualization = false;
+    for (int i = 0; i < pool; i++) {
+      spec.addresses.add(
+          new AddressEntry(String.format("52:54:00:10:00:%02x", i + 1), "10.77.0." + (i + 1)));
+    }
+    h.setSpec(spec);
+    return h;
+  }
+
+  /** A minimal TCG guest: machine none, no NIC, 16 MiB, a short grace period. */
+  public static KvmGuest guest(String name, String host) {
+    KvmGuest g = new KvmGuest();
+    g.getMetadata().setName(name);
+    g.getMetadata().setNamespace(NS);
+    KvmGuestSpec spec = new KvmGuestSpec();
+    spec.hostRef = new ObjectRef(host);
+    spec.machine = "none";
+    spec.memory = "16Mi";
+    spec.network.type = NetworkType.None;
+    spec.gracePeriodSeconds = 1;
+    g.setSpec(spec);
+    return g;
+  }
+
+  /** A guest with a pool address: machine pc (the NIC needs a PCI bus) with qemu's user network. */
+  public static KvmGuest networkedGuest(String name, String host) {
+    KvmGuest g = guest(name, host);
+    g.getSpec().machine = "pc";
+    g.getSpec().memory = "32Mi";
+    g.getSpec().network.type = NetworkType.User;
+    g.getSpec().network.model = "e1000";
+    g.getSpec().extraArgs = new ArrayList<>(List.of("-vga", "none"));
+    return g;
+  }
+
+  public KvmHost awaitHost(String name, HostPhase phase) {
+    return await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> client.resources(KvmHost.class).inNamespace(NS).withName(name).get(),
+            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+  }
+
+  public KvmGuest awaitGuest(String name, Predicate<KvmGuest> condition) {
+    try {
+      return await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> client.resources(KvmGuest.class).inNamespace(NS).withName(name).get(),
+              g -> g != null && g.getStatus() != null && condition.test(g));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "guest "
+              + name
+              + " did not reach the expected state; it is:\n"
+              + client.getKubernetesSerialization().asYaml(get(name))
+              + "\noperator log tail:\n"
+              + tail(operatorLogs(), 40),
+          e);
+    }
+  }
+
+  private static String tail(String text, int lines) {
+    String[] all = text.split("\n");
+    return String.join(
+        "\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+  }
+
+  public KvmGuest awaitGuest(String name, GuestPhase phase) {
+    return awaitGuest(name, g -> g.getStatus().phase == phase);
+  }
+
+  public KvmGuest get(String name) {
+    return client.resources(KvmGuest.class).inNamespace(NS).withName(name).get();
+  }
+
+  public void awaitGone(String name) {
+    await().atMost(WAIT).until(() -> get(name) == null);
+  }
+
+  public static Condition condition(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+
+  public List<Event> events(String involvedName) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> involvedName.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  /** Live qemu processes on this machine whose command line holds {@code uuid}. */
+  public static List<Long> qemuWithUuid(String uuid) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> cmdline(p.pid()).contains("-uuid\0" + uuid + "\0"))
+        .map(ProcessHandle::pid)
+        .toList();
+  }
+
+  public static String cmdline(long pid) {
+    try {
+      return new String(
+          Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  public static boolean isQemu(long pid) {
+    try {
+      return Path.of("/proc", Long.toString(pid), "exe")
+          .toRealPath()
+          .toString()
+          .equals(Path.of(QEMU).toRealPath().toString());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Kills every qemu this environment's hosts started (identified by their work dirs). */
+  public void killLeftoverQemu() {
+    String marker = workRoot.toString() + "/";
+    ProcessHandle.allProcesses()
+        .filter(p -> isQemu(p.pid()) && cmdline(p.pid()).contains(marker))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+
+  @Override
+  public void close() {
+    operators.forEach(OperatorProcess::stop);
+    killLeftoverQemu();
+    api.close();
+    sshd.close();
+    deleteTree(workRoot);
+  }
+
+  private static void deleteTree(Path root) {
+    try (var files = Files.walk(root)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp dir left behind is harmless
+    }
+  }
+
+  private static Path shortTempDir() {
+    try {
+      String id =
+          Long.toString(ProcessHandle.current().pid(), 36)
+              + Long.toString(System.nanoTime() % 1296, 36);
+      return Files.createDirectories(Path.of("/tmp", "ke" + id));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void write(Path p, String s) {
+    try {
+      Files.writeString(p, s);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
