@@ -57,8 +57,12 @@ final class GuestLifecycle {
   /** When this process last launched each guest (uid): probes older than that are stale. */
   private final Map<String, Instant> launchedAt = new ConcurrentHashMap<>();
 
-  GuestLifecycle(GuestContext c) {
+  /** First relaunch backoff; {@link RestartPolicy#INITIAL_BACKOFF} except in tests. */
+  private final Duration initialBackoff;
+
+  GuestLifecycle(GuestContext c, Duration initialBackoff) {
     this.c = c;
+    this.initialBackoff = initialBackoff;
     handlers.put(GuestPhase.Pending, this::schedule);
     handlers.put(GuestPhase.Scheduled, this::schedule);
     handlers.put(GuestPhase.Starting, this::start);
@@ -407,7 +411,7 @@ final class GuestLifecycle {
     }
     int failures = ranLong ? 1 : (s.consecutiveFailures == null ? 0 : s.consecutiveFailures) + 1;
     s.consecutiveFailures = failures;
-    Duration backoff = RestartPolicy.backoff(failures);
+    Duration backoff = RestartPolicy.backoff(initialBackoff, failures);
     s.nextRestartAt = Instant.now(c.clock()).plus(backoff).toString();
     enter(
         run,

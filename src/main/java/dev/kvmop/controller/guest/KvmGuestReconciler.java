@@ -26,6 +26,7 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -55,6 +56,18 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
       EventRecorder events,
       DomainMetrics metrics,
       Clock clock) {
+    this(agents, directory, probes, events, metrics, clock, RestartPolicy.INITIAL_BACKOFF);
+  }
+
+  /** As the public constructor, with the first relaunch backoff given (tests shorten it). */
+  KvmGuestReconciler(
+      HostAgentFactory agents,
+      HostDirectory directory,
+      GuestProbes probes,
+      EventRecorder events,
+      DomainMetrics metrics,
+      Clock clock,
+      Duration initialBackoff) {
     this.directory = directory;
     this.probes = probes;
     this.clock = clock;
@@ -62,7 +75,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
     AddressBook addresses = new AddressBook();
     GuestContext shared =
         new GuestContext(agents, directory, probes, addresses, transitions, clock, this::guestsOn);
-    this.lifecycle = new GuestLifecycle(shared);
+    this.lifecycle = new GuestLifecycle(shared, initialBackoff);
     this.deletion = new GuestDeletion(shared, this::wakeHost);
   }
 
