@@ -11,6 +11,7 @@ import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.qemu.GuestSpecValidation;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -37,7 +38,11 @@ import java.util.stream.Collectors;
  * phase ({@link GuestLifecycle}). Process state comes from the per-host probe ({@link
  * GuestProbes}), which also triggers reconciles when it changes.
  */
-@ControllerConfiguration(name = "kvmguest")
+// Not generation-aware: the action annotations must trigger a reconcile too (GuestUpdateFilter).
+@ControllerConfiguration(
+    name = "kvmguest",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = GuestUpdateFilter.class))
 public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGuest> {
   static final String BY_HOST = "kvmguest-by-host";
 
