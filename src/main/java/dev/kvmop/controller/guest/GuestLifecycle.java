@@ -47,6 +47,9 @@ final class GuestLifecycle {
   /** Safety net between probe-driven reconciles of a running guest. */
   static final Duration RUNNING_RECHECK = Duration.ofMinutes(5);
 
+  /** Look again this soon while the host controller has not published the host yet. */
+  static final Duration HOST_NOT_YET_KNOWN = Duration.ofSeconds(2);
+
   private interface Handler {
     Duration handle(GuestRun run, HostDirectory.Entry host) throws HostException;
   }
@@ -90,6 +93,11 @@ final class GuestLifecycle {
       return waitForHost(run, "HostNotFound", "KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = c.directory().get(run.hostId());
+    if (entry.isEmpty() && launched(run.status())) {
+      // This operator process has not reconciled the host yet (it just started): that is no news
+      // about the host, so the guest keeps its status; the host's first probe wakes it.
+      return HOST_NOT_YET_KNOWN;
+    }
     if (entry.isEmpty() || !entry.get().usable()) {
       HostPhase phase = host.get().getStatus() == null ? null : host.get().getStatus().phase;
       return waitForHost(run, "HostNotReady", "KvmHost " + hostName + " is " + phase);
