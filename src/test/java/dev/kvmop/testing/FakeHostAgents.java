@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A stateful stand-in for hosts, for reconciler tests: each host (by address) has facts, an
@@ -46,6 +48,9 @@ public final class FakeHostAgents implements HostAgentFactory {
     public volatile String fingerprint = "SHA256:fake";
     public final List<String> dirs = new CopyOnWriteArrayList<>();
     public volatile String lastPrivateKey;
+
+    /** When set, probeFacts waits for it (up to 10 s): holds the host reconciler mid-reconcile. */
+    public volatile CountDownLatch factsGate;
 
     /** Guest directory → its (last) process; a directory stays until {@code remove}. */
     public final Map<String, FakeProcess> guests = new ConcurrentHashMap<>();
@@ -232,6 +237,14 @@ public final class FakeHostAgents implements HostAgentFactory {
       @Override
       public HostFacts probeFacts(String qemuBinary) {
         calls.add("facts " + target.address());
+        CountDownLatch gate = h.factsGate;
+        if (gate != null) {
+          try {
+            gate.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         return h.facts;
       }
 
