@@ -300,6 +300,11 @@ final class GuestLifecycle {
     KvmGuestStatus s = run.status();
     var snapshot = c.probes().snapshot(run.hostId()).orElse(null);
     Observed seen = Observed.from(snapshot, dirs(run, host).dir(), s, launchedAt.get(run.uid()));
+    if (s.pid == null && !(seen instanceof Observed.Running)) {
+      // No launch was confirmed (the connection dropped mid-launch or mid-restart), so nothing is
+      // known to have exited: launch again, which adopts a qemu that did start.
+      return start(run, host);
+    }
     if (seen instanceof Observed.Exited x) {
       return exited(
           run,
@@ -313,9 +318,6 @@ final class GuestLifecycle {
       s.pid = r.pid();
       s.processStartTicks = r.startTicks();
       s.bootId = snapshot.probe().bootId();
-    }
-    if (s.pid == null && seen instanceof Observed.NotYet) {
-      return start(run, host);
     }
     run.conditions().set(PROCESS_RUNNING, true, "Running", "qemu pid " + s.pid);
     enter(run, GuestPhase.Running, "Running", "qemu pid " + s.pid);
