@@ -249,6 +249,31 @@ class KvmGuestReconcilerTest {
   }
 
   @Test
+  void failedLaunchUnderAlwaysIsRetriedAfterBackoff() {
+    createHost("node-a", 1);
+    fake.failNextLaunch(new HostException(HostException.Reason.CommandFailed, "qemu: bad disk"));
+    client.resource(guest("vm-a", "node-a")).create();
+
+    KvmGuest g = awaitGuest("vm-a", phase(GuestPhase.Running));
+    assertThat(g.getStatus().lastExit.reason).isEqualTo(ExitReason.Crashed);
+    assertThat(fake.count("launch")).isEqualTo(2);
+  }
+
+  @Test
+  void connectionLostDuringFirstLaunchUnderManualStillStartsTheGuest() {
+    createHost("node-a", 1);
+    fake.failNextLaunch(new HostException(HostException.Reason.Unreachable, "connection reset"));
+    KvmGuest g = guest("vm-a", "node-a");
+    g.getSpec().runStrategy = RunStrategy.Manual;
+    client.resource(g).create();
+
+    // The launch never happened: the guest did not crash, so Manual must not leave it Failed.
+    g = awaitGuest("vm-a", phase(GuestPhase.Running));
+    assertThat(g.getStatus().lastExit).isNull();
+    assertThat(g.getStatus().pid).isEqualTo(fake.process(fake.dirOf("vm-a")).pid);
+  }
+
+  @Test
   void haltedStopsARunningGuest() {
     createHost("node-a", 1);
     client.resource(guest("vm-a", "node-a")).create();
