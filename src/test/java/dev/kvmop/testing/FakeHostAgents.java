@@ -1,30 +1,195 @@
 package dev.kvmop.testing;
 
 import dev.kvmop.api.KvmHostStatus.HostFacts;
+import dev.kvmop.host.GuestLaunch;
+import dev.kvmop.host.GuestProcess;
 import dev.kvmop.host.HostAgent;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.host.HostException;
+import dev.kvmop.host.HostProbe;
+import dev.kvmop.host.LaunchedProcess;
 import dev.kvmop.host.SshTarget;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A stateful stand-in for hosts, for reconciler tests: each host (by address) has facts, an
- * optional connection failure, and a directory set; every verb is recorded.
+ * optional connection failure, a directory set and fake guest processes; every verb is recorded.
  */
 public final class FakeHostAgents implements HostAgentFactory {
   public final Map<String, FakeHost> hosts = new ConcurrentHashMap<>();
   public final List<String> calls = new CopyOnWriteArrayList<>();
 
-  /** One fake machine. */
+  /** One fake qemu: identity plus whether it runs and how it ended. */
+  public static final class FakeProcess {
+    public final String uuid;
+    public final int pid;
+    public final long startTicks;
+    public volatile boolean running = true;
+    public volatile GuestProcess.ExitCause exitCause;
+
+    FakeProcess(String uuid, int pid, long startTicks) {
+      this.uuid = uuid;
+      this.pid = pid;
+      this.startTicks = startTicks;
+    }
+  }
+
+  /** One fake machine. Guest state is guarded by the host's monitor. */
   public static final class FakeHost {
     public volatile HostFacts facts = tcgFacts();
     public volatile HostException connectFailure;
     public volatile String fingerprint = "SHA256:fake";
     public final List<String> dirs = new CopyOnWriteArrayList<>();
     public volatile String lastPrivateKey;
+
+    /** When set, probeFacts waits for it (up to 10 s): holds the host reconciler mid-reconcile. */
+    public volatile CountDownLatch factsGate;
+
+    /** Guest directory → its (last) process; a directory stays until {@code remove}. */
+    public final Map<String, FakeProcess> guests = new ConcurrentHashMap<>();
+
+    /** "launch dir", "stop dir", "reset dir", "remove dir", in order. */
+    public final List<String> verbs = new CopyOnWriteArrayList<>();
+
+    private final Map<String, HostException> failNext = new ConcurrentHashMap<>();
+    private int nextPid = 1000;
+    private int boots = 1;
+
+    /** The next call of {@code verb} (launch, stop, reset, remove, probe) throws {@code e}. */
+    public void failNext(String verb, HostException e) {
+      failNext.put(verb, e);
+    }
+
+    public void failNextLaunch(HostException e) {
+      failNext("launch", e);
+    }
+
+    /** The qemu dies without a recorded cause (crash, kill -9). */
+    public synchronized void kill(String dir) {
+      end(dir, GuestProcess.ExitCause.Unknown);
+    }
+
+    /** The guest powered itself off (QMP SHUTDOWN, guest=true). */
+    public synchronized void guestShutdown(String dir) {
+      end(dir, GuestProcess.ExitCause.GuestShutdown);
+    }
+
+    /** New boot id; every process is gone (directories stay on disk). */
+    public synchronized void reboot() {
+      guests.values().forEach(p -> p.running = false);
+      HostFacts next = copy(facts);
+      next.bootId = "boot-" + ++boots;
+      facts = next;
+    }
+
+    public String bootId() {
+      return facts.bootId;
+    }
+
+    public FakeProcess process(String dir) {
+      return guests.get(dir);
+    }
+
+    /** The single guest directory whose name contains {@code part} (the guest's name). */
+    public String dirOf(String part) {
+      List<String> found =
+          guests.keySet().stream().filter(d -> d.contains("_" + part + "_")).toList();
+      if (found.size() != 1) {
+        throw new IllegalStateException("guest dirs matching " + part + ": " + found);
+      }
+      return found.get(0);
+    }
+
+    public long count(String verb) {
+      return verbs.stream().filter(v -> v.startsWith(verb + " ")).count();
+    }
+
+    public long count(String verb, String dir) {
+      return verbs.stream().filter(v -> v.equals(verb + " " + dir)).count();
+    }
+
+    private void end(String dir, GuestProcess.ExitCause cause) {
+      FakeProcess p = guests.get(dir);
+      if (p != null && p.running) {
+        p.running = false;
+        p.exitCause = cause;
+      }
+    }
+
+    private void maybeFail(String verb) throws HostException {
+      HostException e = failNext.remove(verb);
+      if (e != null) {
+        throw e;
+      }
+    }
+
+    synchronized LaunchedProcess launch(GuestLaunch launch) throws HostException {
+      verbs.add("launch " + launch.guestDir());
+      maybeFail("launch");
+      FakeProcess p = guests.get(launch.guestDir());
+      if (p != null && p.running && p.uuid.equals(launch.uuid())) {
+        return new LaunchedProcess(p.pid, p.startTicks, bootId(), true);
+      }
+      int pid = nextPid++;
+      p = new FakeProcess(launch.uuid(), pid, pid * 100L);
+      guests.put(launch.guestDir(), p);
+      return new LaunchedProcess(p.pid, p.startTicks, bootId(), false);
+    }
+
+    synchronized void stop(String dir, String uuid) throws HostException {
+      verbs.add("stop " + dir);
+      maybeFail("stop");
+      FakeProcess p = guests.get(dir);
+      if (p != null && p.running && p.uuid.equals(uuid)) {
+        end(dir, GuestProcess.ExitCause.StopRequested);
+      }
+    }
+
+    synchronized void reset(String dir) throws HostException {
+      verbs.add("reset " + dir);
+      maybeFail("reset");
+      FakeProcess p = guests.get(dir);
+      if (p == null || !p.running) {
+        throw new HostException(HostException.Reason.CommandFailed, "reset: no qemu in " + dir);
+      }
+    }
+
+    synchronized void remove(String dir) throws HostException {
+      verbs.add("remove " + dir);
+      maybeFail("remove");
+      FakeProcess p = guests.get(dir);
+      if (p != null && p.running) {
+        // Like the real script: never removes the directory of a live qemu.
+        throw new HostException(HostException.Reason.CommandFailed, "remove: qemu runs in " + dir);
+      }
+      guests.remove(dir);
+    }
+
+    synchronized HostProbe probe(String workDir) throws HostException {
+      maybeFail("probe");
+      String prefix = workDir.replaceAll("/+$", "") + "/guests/";
+      Map<String, GuestProcess> seen = new HashMap<>();
+      guests.forEach(
+          (dir, p) -> {
+            if (dir.startsWith(prefix)) {
+              seen.put(
+                  dir,
+                  p.running
+                      ? new GuestProcess(
+                          dir, p.uuid, GuestProcess.State.Running, p.pid, p.startTicks, null)
+                      : new GuestProcess(
+                          dir, p.uuid, GuestProcess.State.Exited, null, null, p.exitCause));
+            }
+          });
+      return new HostProbe(bootId(), seen, List.of());
+    }
   }
 
   public FakeHost host(String address) {
@@ -45,6 +210,21 @@ public final class FakeHostAgents implements HostAgentFactory {
     return f;
   }
 
+  private static HostFacts copy(HostFacts f) {
+    HostFacts c = new HostFacts();
+    c.kernel = f.kernel;
+    c.arch = f.arch;
+    c.cpuVendor = f.cpuVendor;
+    c.virtualization = f.virtualization;
+    c.kvmDevice = f.kvmDevice;
+    c.cpus = f.cpus;
+    c.memoryBytes = f.memoryBytes;
+    c.qemuVersion = f.qemuVersion;
+    c.kvmModuleVersion = f.kvmModuleVersion;
+    c.bootId = f.bootId;
+    return c;
+  }
+
   @Override
   public HostAgent agentFor(SshTarget target) throws HostException {
     FakeHost h = host(target.address());
@@ -57,6 +237,14 @@ public final class FakeHostAgents implements HostAgentFactory {
       @Override
       public HostFacts probeFacts(String qemuBinary) {
         calls.add("facts " + target.address());
+        CountDownLatch gate = h.factsGate;
+        if (gate != null) {
+          try {
+            gate.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         return h.facts;
       }
 
@@ -75,23 +263,29 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public dev.kvmop.host.HostProbe probeGuests(String workDir, String qemuBinary) {
-        return new dev.kvmop.host.HostProbe(h.facts.bootId, java.util.Map.of(), List.of());
+      public HostProbe probeGuests(String workDir, String qemuBinary) throws HostException {
+        return h.probe(workDir);
       }
 
       @Override
-      public dev.kvmop.host.LaunchedProcess launch(dev.kvmop.host.GuestLaunch launch) {
-        throw new UnsupportedOperationException("guest verbs are not faked yet");
+      public LaunchedProcess launch(GuestLaunch launch) throws HostException {
+        return h.launch(launch);
       }
 
       @Override
-      public void stop(String guestDir, String uuid, java.time.Duration grace) {}
+      public void stop(String guestDir, String uuid, Duration grace) throws HostException {
+        h.stop(guestDir, uuid);
+      }
 
       @Override
-      public void reset(String guestDir) {}
+      public void reset(String guestDir) throws HostException {
+        h.reset(guestDir);
+      }
 
       @Override
-      public void removeGuestDir(String guestDir) {}
+      public void removeGuestDir(String guestDir) throws HostException {
+        h.remove(guestDir);
+      }
 
       @Override
       public boolean tcpReachable(String address, int port) {

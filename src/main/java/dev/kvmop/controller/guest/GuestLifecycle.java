@@ -48,6 +48,9 @@ final class GuestLifecycle {
   /** Safety net between probe-driven reconciles of a running guest. */
   static final Duration RUNNING_RECHECK = Duration.ofMinutes(5);
 
+  /** Look again this soon while the host controller has not published the host yet. */
+  static final Duration HOST_NOT_YET_KNOWN = Duration.ofSeconds(2);
+
   private interface Handler {
     Duration handle(GuestRun run, HostDirectory.Entry host) throws HostException;
   }
@@ -58,8 +61,12 @@ final class GuestLifecycle {
   /** When this process last launched each guest (uid): probes older than that are stale. */
   private final Map<String, Instant> launchedAt = new ConcurrentHashMap<>();
 
-  GuestLifecycle(GuestContext c) {
+  /** First relaunch backoff; {@link RestartPolicy#INITIAL_BACKOFF} except in tests. */
+  private final Duration initialBackoff;
+
+  GuestLifecycle(GuestContext c, Duration initialBackoff) {
     this.c = c;
+    this.initialBackoff = initialBackoff;
     handlers.put(GuestPhase.Pending, this::schedule);
     handlers.put(GuestPhase.Scheduled, this::schedule);
     handlers.put(GuestPhase.Starting, this::start);
@@ -87,6 +94,11 @@ final class GuestLifecycle {
       return waitForHost(run, "HostNotFound", "KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = c.directory().get(run.hostId());
+    if (entry.isEmpty() && launched(run.status())) {
+      // This operator process has not reconciled the host yet (it just started): that is no news
+      // about the host, so the guest keeps its status; the host's first probe wakes it.
+      return HOST_NOT_YET_KNOWN;
+    }
     if (entry.isEmpty() || !entry.get().usable()) {
       HostPhase phase = host.get().getStatus() == null ? null : host.get().getStatus().phase;
       return waitForHost(
@@ -295,6 +307,11 @@ final class GuestLifecycle {
     KvmGuestStatus s = run.status();
     var snapshot = c.probes().snapshot(run.hostId()).orElse(null);
     Observed seen = Observed.from(snapshot, dirs(run, host).dir(), s, launchedAt.get(run.uid()));
+    if (s.pid == null && !(seen instanceof Observed.Running)) {
+      // No launch was confirmed (the connection dropped mid-launch or mid-restart), so nothing is
+      // known to have exited: launch again, which adopts a qemu that did start.
+      return start(run, host);
+    }
     if (seen instanceof Observed.Exited x) {
       return exited(
           run,
@@ -308,9 +325,6 @@ final class GuestLifecycle {
       s.pid = r.pid();
       s.processStartTicks = r.startTicks();
       s.bootId = snapshot.probe().bootId();
-    }
-    if (s.pid == null && seen instanceof Observed.NotYet) {
-      return start(run, host);
     }
     run.conditions().set(PROCESS_RUNNING, true, "Running", "qemu pid " + s.pid);
     enter(run, GuestPhase.Running, "Running", "qemu pid " + s.pid);
@@ -414,7 +428,7 @@ final class GuestLifecycle {
     }
     int failures = ranLong ? 1 : (s.consecutiveFailures == null ? 0 : s.consecutiveFailures) + 1;
     s.consecutiveFailures = failures;
-    Duration backoff = RestartPolicy.backoff(failures);
+    Duration backoff = RestartPolicy.backoff(initialBackoff, failures);
     s.nextRestartAt = Instant.now(c.clock()).plus(backoff).toString();
     enter(
         run,

@@ -11,6 +11,7 @@ import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.qemu.GuestSpecValidation;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -26,6 +27,7 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -36,7 +38,11 @@ import java.util.stream.Collectors;
  * phase ({@link GuestLifecycle}). Process state comes from the per-host probe ({@link
  * GuestProbes}), which also triggers reconciles when it changes.
  */
-@ControllerConfiguration(name = "kvmguest")
+// Not generation-aware: the action annotations must trigger a reconcile too (GuestUpdateFilter).
+@ControllerConfiguration(
+    name = "kvmguest",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = GuestUpdateFilter.class))
 public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGuest> {
   static final String BY_HOST = "kvmguest-by-host";
 
@@ -55,6 +61,18 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
       EventRecorder events,
       DomainMetrics metrics,
       Clock clock) {
+    this(agents, directory, probes, events, metrics, clock, RestartPolicy.INITIAL_BACKOFF);
+  }
+
+  /** As the public constructor, with the first relaunch backoff given (tests shorten it). */
+  KvmGuestReconciler(
+      HostAgentFactory agents,
+      HostDirectory directory,
+      GuestProbes probes,
+      EventRecorder events,
+      DomainMetrics metrics,
+      Clock clock,
+      Duration initialBackoff) {
     this.directory = directory;
     this.probes = probes;
     this.clock = clock;
@@ -62,7 +80,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
     AddressBook addresses = new AddressBook();
     GuestContext shared =
         new GuestContext(agents, directory, probes, addresses, transitions, clock, this::guestsOn);
-    this.lifecycle = new GuestLifecycle(shared);
+    this.lifecycle = new GuestLifecycle(shared, initialBackoff);
     this.deletion = new GuestDeletion(shared, this::wakeHost);
   }
 

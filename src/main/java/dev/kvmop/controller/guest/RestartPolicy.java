@@ -38,8 +38,13 @@ final class RestartPolicy {
    * failures is the count including this one.
    */
   static Duration backoff(int failures) {
+    return backoff(INITIAL_BACKOFF, failures);
+  }
+
+  /** As {@link #backoff(int)}, starting from {@code initial} (tests use a short one). */
+  static Duration backoff(Duration initial, int failures) {
     int doublings = Math.max(0, Math.min(failures - 1, 10));
-    Duration d = INITIAL_BACKOFF.multipliedBy(1L << doublings);
+    Duration d = initial.multipliedBy(1L << doublings);
     return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
   }
 }
