@@ -1,9 +1,36 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /** How the operator decides whether to trust the SSH host key a host presents. */
 public enum HostKeyPolicy {
   /** Only the key in {@code spec.hostKey} is accepted. */
   Pinned,
   /** The first key seen is recorded in {@code status.observedHostKey} and pinned from then on. */
-  TrustOnFirstUse
+  TrustOnFirstUse,
+
+  /**
+   * Not a value users write: what an unknown string in the JSON reads as (an API server that does
+   * not enforce the CRD's enum let it through). Spec validation rejects it naming the field; left
+   * out of the CRD by {@code @JsonIgnore}.
+   */
+  @JsonIgnore
+  Unrecognized;
+
+  /**
+   * Reads the JSON value. An unknown string becomes {@link #Unrecognized} instead of an error: a
+   * deserialization error would stop the informer, and with it the operator, for every object of
+   * the kind. (Not null: JOSDK's clone drops nulls and the field initializer would bring back the
+   * default, silently replacing the user's typo.)
+   */
+  @JsonCreator
+  public static HostKeyPolicy fromJson(String value) {
+    for (HostKeyPolicy v : values()) {
+      if (v.name().equals(value)) {
+        return v;
+      }
+    }
+    return Unrecognized;
+  }
 }

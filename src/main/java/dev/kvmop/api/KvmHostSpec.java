@@ -62,11 +62,11 @@ public class KvmHostSpec {
   public HostKeyPolicy hostKeyPolicy = HostKeyPolicy.Pinned;
 
   @Default("/var/lib/kvmop")
-  @Pattern(Patterns.ABSOLUTE_PATH)
+  @Pattern(Patterns.WORK_DIR)
   @Size(max = 1024)
   @JsonPropertyDescription(
       "Absolute directory on the host under which the operator keeps pidfiles, QMP sockets,"
-          + " logs and scripts.")
+          + " logs and scripts; not / and without . or .. segments.")
   public String workDir = "/var/lib/kvmop";
 
   @Default("10")

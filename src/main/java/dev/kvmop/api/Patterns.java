@@ -14,6 +14,15 @@ public final class Patterns {
 
   public static final String USER = "^[a-z_][a-z0-9_.-]{0,31}$";
   public static final String ABSOLUTE_PATH = "^/[^\\x00]*$";
+
+  /**
+   * A directory the operator may create and remove things below: absolute, at least one segment, no
+   * empty, "." or ".." segment (so not "/", "//", "/usr/..", "/a/../b" nor a trailing slash). No
+   * look-ahead, so the API server's RE2 accepts it too.
+   */
+  public static final String WORK_DIR =
+      "^(/([^/.\\x00][^/\\x00]*|\\.[^/.\\x00][^/\\x00]*|\\.\\.[^/\\x00]+))+$";
+
   public static final String QUANTITY = "^[1-9][0-9]{0,12}(Ki|Mi|Gi|Ti|K|M|G|T)?$";
   public static final String SHA256 = "^[0-9a-fA-F]{64}$";
   public static final String MACHINE = "^[A-Za-z0-9._-]{1,64}$";

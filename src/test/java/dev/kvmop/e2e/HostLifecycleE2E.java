@@ -11,6 +11,7 @@ import dev.kvmop.api.ObjectRef;
 import dev.kvmop.local.LocalApiServer;
 import dev.kvmop.testing.OpenSshServer;
 import dev.kvmop.testing.OperatorProcess;
+import dev.kvmop.testing.SecretHygiene;
 import dev.kvmop.testing.SshKeys;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
@@ -42,6 +43,7 @@ class HostLifecycleE2E {
   static KubernetesClient client;
   static OperatorProcess operator;
   static SshKeys.KeyText clientKey;
+  static volatile SshKeys.KeyText rotatedKey;
 
   @BeforeAll
   static void start() throws Exception {
@@ -58,14 +60,24 @@ class HostLifecycleE2E {
 
   @AfterAll
   static void stop() {
+    SecretHygiene.Report report = null;
     if (operator != null) {
       operator.stop();
+      report =
+          new SecretHygiene()
+              .privateKey(clientKey.privateKey())
+              .privateKey(rotatedKey == null ? "" : rotatedKey.privateKey())
+              .check(client, operator.log());
+      System.out.println(report.line());
     }
     if (api != null) {
       api.close();
     }
     if (sshd != null) {
       sshd.close();
+    }
+    if (report != null) {
+      assertThat(report.hits()).isEmpty();
     }
   }
 
@@ -116,6 +128,7 @@ class HostLifecycleE2E {
     awaitPhase("rotate", HostPhase.Ready);
 
     SshKeys.KeyText next = SshKeys.generate("ecdsa");
+    rotatedKey = next;
     secret("rotate-ssh", next.privateKey());
     KvmHost refused = awaitPhase("rotate", HostPhase.Failed);
     assertThat(condition(refused, Conditions.REACHABLE).getReason())

@@ -33,7 +33,7 @@ public final class HostSpecValidation {
           spec.credentialsSecretRef.name,
           Patterns.DNS_NAME);
     }
-    if (spec.hostKeyPolicy == null) {
+    if (spec.hostKeyPolicy == null || spec.hostKeyPolicy == HostKeyPolicy.Unrecognized) {
       errors.add("spec.hostKeyPolicy: must be Pinned or TrustOnFirstUse");
     } else if (spec.hostKeyPolicy == HostKeyPolicy.Pinned && isBlank(spec.hostKey)) {
       errors.add("spec.hostKey: required when spec.hostKeyPolicy is Pinned");
@@ -41,9 +41,15 @@ public final class HostSpecValidation {
     if (!isBlank(spec.hostKey) && !HostKeys.isWellFormed(spec.hostKey)) {
       errors.add("spec.hostKey: not an OpenSSH public key line nor a SHA256:<base64> fingerprint");
     }
-    require(errors, "spec.workDir", spec.workDir, Patterns.ABSOLUTE_PATH);
-    if (spec.workDir != null && (spec.workDir.equals("/") || spec.workDir.contains("/../"))) {
-      errors.add("spec.workDir: must be a dedicated directory, not / or a path with ..");
+    // Things below workDir are created and removed (rm -rf <workDir>/guests ...): "/usr/.." or
+    // "//" would aim that at the root directory.
+    if (spec.workDir == null || spec.workDir.isEmpty()) {
+      errors.add("spec.workDir: required");
+    } else if (spec.workDir.length() > 1024 || !spec.workDir.matches(Patterns.WORK_DIR)) {
+      errors.add(
+          "spec.workDir: must be an absolute dedicated directory, not / and without empty, . or .."
+              + " segments; got "
+              + shorten(spec.workDir));
     }
     range(errors, "spec.probeIntervalSeconds", spec.probeIntervalSeconds, 1, 3600);
     range(errors, "spec.maxSessions", spec.maxSessions, 1, 64);
@@ -64,7 +70,7 @@ public final class HostSpecValidation {
   }
 
   private static void validateKvm(KvmHostSpec.Kvm kvm, List<String> errors) {
-    if (kvm == null || kvm.modules == null) {
+    if (kvm == null || kvm.modules == null || kvm.modules == ModulesMode.Unrecognized) {
       errors.add("spec.kvm.modules: must be Builtin, Modprobe or Build");
       return;
     }

@@ -1,0 +1,285 @@
+package dev.kvmop.controller.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kvmop.api.Conditions;
+import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.ObjectRef;
+import dev.kvmop.controller.EventRecorder;
+import dev.kvmop.controller.StatusConditions;
+import dev.kvmop.host.ConnectedHostAgents;
+import dev.kvmop.host.HostConnections;
+import dev.kvmop.host.ssh.SshRemoteShellFactory;
+import dev.kvmop.metrics.DomainMetrics;
+import dev.kvmop.testing.CrudApi;
+import dev.kvmop.testing.MinaSshServer;
+import dev.kvmop.testing.SecretHygiene;
+import dev.kvmop.testing.SshKeys;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Credential problems against a real SSH server (MINA) through the production connection stack
+ * (SshRemoteShellFactory, HostConnections, ConnectedHostAgents) and the host reconciler on the CRUD
+ * API: each is a condition naming the cause plus a Warning Event, and no key material or passphrase
+ * appears in status, Events or the log.
+ */
+@EnableKubernetesMockClient(crud = true)
+class HostCredentialsIT {
+  static final String PASSPHRASE = "correct horse 7f3a battery";
+  static final String WRONG_PASSPHRASE = "wrong staple 91c2 donkey";
+
+  KubernetesClient client;
+  MinaSshServer server;
+  HostConnections connections;
+  Operator operator;
+  PrintStream originalErr;
+  final ByteArrayOutputStream log = new ByteArrayOutputStream();
+  @TempDir Path tmp;
+
+  @BeforeEach
+  void start() throws Exception {
+    // slf4j-simple writes to System.err as it is at each call: tee it to read the log back.
+    originalErr = System.err;
+    System.setErr(new PrintStream(new Tee(originalErr, log), true, StandardCharsets.UTF_8));
+    server = new MinaSshServer();
+    CrudApi.installCrds(client);
+    Clock clock = Clock.systemUTC();
+    connections = new HostConnections(new SshRemoteShellFactory(), clock);
+    operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withCloseClientOnStop(false));
+    operator.register(
+        new KvmHostReconciler(
+            new ConnectedHostAgents(connections),
+            new EventRecorder(client, clock),
+            new DomainMetrics(new SimpleMeterRegistry()),
+            clock));
+  }
+
+  @AfterEach
+  void stop() {
+    if (operator != null) {
+      operator.stop();
+    }
+    connections.close();
+    server.stop();
+    System.setErr(originalErr);
+  }
+
+  record Case(String name, String privateKey, String passphrase, String reason, String cause) {}
+
+  @Test
+  void badCredentialsAreNamedWithoutLeakingThem() {
+    SshKeys.KeyText good = SshKeys.generate("ed25519");
+    SshKeys.KeyText encrypted = SshKeys.generate("ed25519", PASSPHRASE, false);
+    SshKeys.KeyText encryptedPem = SshKeys.generate("ecdsa", PASSPHRASE, true);
+    SshKeys.KeyText stranger = SshKeys.generate("ecdsa");
+    server
+        .authorize(good.publicKeyLine())
+        .authorize(encrypted.publicKeyLine())
+        .authorize(encryptedPem.publicKeyLine())
+        .start();
+    String garbage = garbageKey(new Random(7));
+
+    List<Case> cases =
+        List.of(
+            new Case("garbage", garbage, null, "InvalidCredentials", "could not be read"),
+            new Case(
+                "wrong-passphrase",
+                encrypted.privateKey(),
+                WRONG_PASSPHRASE,
+                "InvalidCredentials",
+                "passphrase"),
+            new Case(
+                "no-passphrase", encrypted.privateKey(), null, "InvalidCredentials", "passphrase"),
+            new Case(
+                "pem-wrong-passphrase",
+                encryptedPem.privateKey(),
+                WRONG_PASSPHRASE,
+                "InvalidCredentials",
+                "passphrase"),
+            new Case(
+                "not-authorized",
+                stranger.privateKey(),
+                null,
+                "AuthenticationFailed",
+                "refused the key"),
+            new Case(
+                "public-key",
+                good.publicKeyLine(),
+                null,
+                "InvalidCredentials",
+                "could not be read"));
+
+    operator.start();
+    secret("good-ssh", good.privateKey(), null);
+    client.resource(host("good", "good-ssh")).create();
+    secret("encrypted-ok-ssh", encrypted.privateKey(), PASSPHRASE);
+    client.resource(host("encrypted-ok", "encrypted-ok-ssh")).create();
+    for (Case c : cases) {
+      secret(c.name() + "-ssh", c.privateKey(), c.passphrase());
+      client.resource(host(c.name(), c.name() + "-ssh")).create();
+    }
+
+    awaitPhase("good", HostPhase.Ready);
+    awaitPhase("encrypted-ok", HostPhase.Ready);
+    for (Case c : cases) {
+      KvmHost h = awaitPhase(c.name(), HostPhase.Failed);
+      Condition reachable = condition(h, Conditions.REACHABLE);
+      assertThat(reachable.getStatus()).as(c.name()).isEqualTo("False");
+      assertThat(reachable.getReason()).as(c.name()).isEqualTo(c.reason());
+      assertThat(reachable.getMessage()).as(c.name()).contains(c.cause());
+      assertThat(h.getStatus().facts).as(c.name()).isNull();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  events(c.name()).stream()
+                      .anyMatch(
+                          e -> e.getReason().equals(c.reason()) && "Warning".equals(e.getType())));
+      System.out.println(
+          "credentials: "
+              + c.name()
+              + " -> "
+              + reachable.getReason()
+              + ": "
+              + reachable.getMessage());
+    }
+
+    SecretHygiene hygiene =
+        new SecretHygiene()
+            .privateKey(good.privateKey())
+            .privateKey(encrypted.privateKey())
+            .privateKey(encryptedPem.privateKey())
+            .privateKey(stranger.privateKey())
+            .privateKey(garbage)
+            .passphrase(PASSPHRASE)
+            .passphrase(WRONG_PASSPHRASE);
+    SecretHygiene.Report report = hygiene.check(client, log.toString(StandardCharsets.UTF_8));
+    System.out.println(report.line());
+    assertThat(report.hits()).isEmpty();
+    assertThat(log.toString(StandardCharsets.UTF_8)).contains("InvalidCredentials");
+  }
+
+  private static String garbageKey(Random random) {
+    StringBuilder sb = new StringBuilder("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    for (int i = 0; i < 5; i++) {
+      byte[] b = new byte[52];
+      random.nextBytes(b);
+      sb.append(Base64.getEncoder().encodeToString(b)).append('\n');
+    }
+    return sb.append("-----END OPENSSH PRIVATE KEY-----\n").toString();
+  }
+
+  private List<Event> events(String name) {
+    return client.v1().events().list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  private KvmHost awaitPhase(String name, HostPhase phase) {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> client.resources(KvmHost.class).withName(name).get(),
+            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+  }
+
+  private static Condition condition(KvmHost h, String type) {
+    return StatusConditions.find(h.getStatus().conditions, type).orElseThrow();
+  }
+
+  private void secret(String name, String privateKey, String passphrase) {
+    Map<String, String> data = new HashMap<>();
+    data.put("ssh-privatekey", b64(privateKey));
+    if (passphrase != null) {
+      data.put("passphrase", b64(passphrase));
+    }
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withData(data)
+                .build())
+        .create();
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private KvmHost host(String name, String secret) {
+    KvmHost h = new KvmHost();
+    h.getMetadata().setName(name);
+    KvmHostSpec spec = new KvmHostSpec();
+    spec.address = "127.0.0.1";
+    spec.port = server.port();
+    spec.user = "root";
+    spec.credentialsSecretRef = new ObjectRef(secret);
+    spec.hostKey = server.hostKeyLine();
+    spec.workDir = tmp.resolve("work-" + name).toString();
+    spec.probeIntervalSeconds = 1;
+    spec.kvm.requireHardwareVirtualization = false;
+    h.setSpec(spec);
+    return h;
+  }
+
+  /** Writes to two streams. */
+  private static final class Tee extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    Tee(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public synchronized void write(int c) throws java.io.IOException {
+      a.write(c);
+      b.write(c);
+    }
+
+    @Override
+    public synchronized void write(byte[] buf, int off, int len) throws java.io.IOException {
+      a.write(buf, off, len);
+      b.write(buf, off, len);
+    }
+
+    @Override
+    public void flush() throws java.io.IOException {
+      a.flush();
+      b.flush();
+    }
+  }
+}

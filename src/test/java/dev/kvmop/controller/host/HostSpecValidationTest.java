@@ -1,0 +1,70 @@
+package dev.kvmop.controller.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.ModulesMode;
+import dev.kvmop.api.ObjectRef;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HostSpecValidationTest {
+  static KvmHostSpec valid() {
+    KvmHostSpec spec = new KvmHostSpec();
+    spec.address = "10.0.0.5";
+    spec.credentialsSecretRef = new ObjectRef("node-ssh");
+    spec.hostKey = KvmHostReconcilerTest.KEY_LINE;
+    return spec;
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/var/lib/kvmop",
+        "/tmp/kvmop-sshd123/work-ready",
+        "/srv/.kvmop",
+        "/srv/..kvmop",
+        "/srv/...",
+        "/srv/a.b/c d"
+      })
+  void acceptsDedicatedWorkDirs(String workDir) {
+    KvmHostSpec spec = valid();
+    spec.workDir = workDir;
+    assertThat(HostSpecValidation.validate(spec)).isEmpty();
+  }
+
+  /** rm -rf <workDir>/bin with any of these would hit a system directory. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"/", "//", "/.", "/..", "/./", "/usr/..", "/usr/../", "/a/../b", "/a//b", "/a/."})
+  void refusesWorkDirsThatResolveElsewhere(String workDir) {
+    KvmHostSpec spec = valid();
+    spec.workDir = workDir;
+    assertThat(HostSpecValidation.validate(spec))
+        .singleElement()
+        .asString()
+        .startsWith("spec.workDir: ");
+  }
+
+  @Test
+  void unknownEnumValuesReadAsUnrecognizedAndAreRefused() {
+    KubernetesSerialization json = new KubernetesSerialization();
+    String text =
+        json.asJson(valid())
+            .replace("\"Pinned\"", "\"pinned\"")
+            .replace("\"Builtin\"", "\"Compiled\"");
+    KvmHostSpec spec = json.unmarshal(text, KvmHostSpec.class);
+    assertThat(spec.hostKeyPolicy).isEqualTo(HostKeyPolicy.Unrecognized);
+    assertThat(spec.kvm.modules).isEqualTo(ModulesMode.Unrecognized);
+    // JOSDK clones through JSON: the value must stay unrecognized, not fall back to the default.
+    KvmHostSpec cloned = json.unmarshal(json.asJson(spec), KvmHostSpec.class);
+    assertThat(cloned.hostKeyPolicy).isEqualTo(HostKeyPolicy.Unrecognized);
+    assertThat(HostSpecValidation.validate(cloned))
+        .containsExactly(
+            "spec.hostKeyPolicy: must be Pinned or TrustOnFirstUse",
+            "spec.kvm.modules: must be Builtin, Modprobe or Build");
+  }
+}
