@@ -66,6 +66,7 @@ class HostBadInputTest {
     operator.register(
         new KvmHostReconciler(
             hosts,
+            new dev.kvmop.controller.HostDirectory(),
             new EventRecorder(client, clock),
             new DomainMetrics(new SimpleMeterRegistry()),
             clock));

@@ -79,6 +79,7 @@ class HostCredentialsIT {
     operator.register(
         new KvmHostReconciler(
             new ConnectedHostAgents(connections),
+            new dev.kvmop.controller.HostDirectory(),
             new EventRecorder(client, clock),
             new DomainMetrics(new SimpleMeterRegistry()),
             clock));
