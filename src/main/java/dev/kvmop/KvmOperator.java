@@ -32,13 +32,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {KvmOperator.Run.class, KvmOperator.Local.class},
     description = "Runs KVM/qemu guests on bare-metal hosts over SSH, driven by KvmHost/KvmGuest.")
 public final class KvmOperator {
-  // Held so the level sticks: java.util.logging keeps loggers weakly.
-  private static final java.util.logging.Logger MOCK_SERVER_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
   public static void main(String[] args) {
-    // The embedded API logs every request at INFO; keep `local` output to one line per event.
-    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     System.exit(new CommandLine(new KvmOperator()).execute(args));
   }
 

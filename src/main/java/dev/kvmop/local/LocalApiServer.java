@@ -37,6 +37,16 @@ import java.util.stream.Stream;
  * kubectl works against it. State lives in memory only.
  */
 public final class LocalApiServer implements AutoCloseable {
+  // The CRUD server logs every request at INFO through java.util.logging; one line per event is
+  // the operator's job. Held in a field because java.util.logging keeps loggers weakly.
+  private static final java.util.logging.Logger REQUEST_LOG = quiet("io.fabric8.mockwebserver");
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.WARNING);
+    return logger;
+  }
+
   /** CRD files bundled in the jar under {@code crds/} (copied there from the top-level crds/). */
   public static final List<String> BUNDLED_CRDS =
       List.of("kvmhosts.kvmop.dev-v1.yml", "kvmguests.kvmop.dev-v1.yml");

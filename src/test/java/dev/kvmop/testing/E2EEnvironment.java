@@ -81,6 +81,27 @@ public final class E2EEnvironment implements AutoCloseable {
   }
 
   /** Every operator log so far, for failure messages and secret checks. */
+  /** Thread dumps of the running operators, for failure messages. */
+  public String threadDumps() {
+    StringBuilder all = new StringBuilder();
+    for (OperatorProcess o : operators) {
+      if (o.isAlive()) {
+        try {
+          Process p =
+              new ProcessBuilder(
+                      Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                      Long.toString(o.pid()))
+                  .redirectErrorStream(true)
+                  .start();
+          all.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          all.append("(jstack failed: ").append(e).append(")");
+        }
+      }
+    }
+    return all.toString();
+  }
+
   public String operatorLogs() {
     StringBuilder all = new StringBuilder();
     operators.forEach(o -> all.append(o.log()));
@@ -178,7 +199,7 @@ public final class E2EEnvironment implements AutoCloseable {
               + " did not reach the expected state; it is:\n"
               + client.getKubernetesSerialization().asYaml(get(name))
               + "\noperator log tail:\n"
-              + tail(operatorLogs(), 40),
+              + tail(operatorLogs(), 400),
           e);
     }
   }
@@ -187,6 +208,22 @@ public final class E2EEnvironment implements AutoCloseable {
     String[] all = text.split("\n");
     return String.join(
         "\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+  }
+
+  /**
+   * Running and confirmed by a probe (the reconciler writes nothing more in this state). Used
+   * before deleting: the CRUD API's watch lost a deletion that raced a status write.
+   */
+  public KvmGuest awaitSteady(String name) {
+    return awaitGuest(
+        name,
+        g ->
+            g.getStatus().phase == GuestPhase.Running
+                && g.getStatus().conditions.stream()
+                    .anyMatch(
+                        c ->
+                            "ProcessRunning".equals(c.getType())
+                                && "Running".equals(c.getReason())));
   }
 
   public KvmGuest awaitGuest(String name, GuestPhase phase) {
@@ -198,7 +235,20 @@ public final class E2EEnvironment implements AutoCloseable {
   }
 
   public void awaitGone(String name) {
-    await().atMost(WAIT).until(() -> get(name) == null);
+    try {
+      await().atMost(WAIT).until(() -> get(name) == null);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "guest "
+              + name
+              + " was not deleted; threads:\n"
+              + threadDumps()
+              + "\nit is:\n"
+              + client.getKubernetesSerialization().asYaml(get(name))
+              + "\noperator log tail:\n"
+              + tail(operatorLogs(), 400),
+          e);
+    }
   }
 
   public static Condition condition(List<Condition> conditions, String type) {

@@ -64,6 +64,8 @@ public final class OperatorProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    // The CRUD API's HTTP/2 (h2c) path loses watch events under load; HTTP/1.1 does not.
+    pb.environment().put("KUBERNETES_HTTP2_DISABLE", "true");
     pb.environment().putAll(env);
     try {
       process = pb.start();

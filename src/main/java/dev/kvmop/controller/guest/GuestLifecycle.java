@@ -48,6 +48,8 @@ final class GuestLifecycle {
   /** Safety net between probe-driven reconciles of a running guest. */
   static final Duration RUNNING_RECHECK = Duration.ofMinutes(5);
 
+  static final Duration FIRST_PROBE_WAIT = Duration.ofSeconds(2);
+
   /** Look again this soon while the host controller has not published the host yet. */
   static final Duration HOST_NOT_YET_KNOWN = Duration.ofSeconds(2);
 
@@ -338,7 +340,10 @@ final class GuestLifecycle {
     if (s.consecutiveFailures != null && s.consecutiveFailures > 0 && ranLong(s)) {
       s.consecutiveFailures = 0;
     }
-    return readiness(run, host);
+    Duration next = readiness(run, host);
+    // No probe of this host yet (operator just started): look again soon rather than trust
+    // the recorded pid until the safety recheck.
+    return snapshot == null && next.compareTo(FIRST_PROBE_WAIT) > 0 ? FIRST_PROBE_WAIT : next;
   }
 
   private Duration actions(GuestRun run, HostDirectory.Entry host) throws HostException {

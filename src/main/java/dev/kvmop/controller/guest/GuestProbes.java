@@ -124,7 +124,16 @@ public final class GuestProbes implements AutoCloseable {
 
   private ScheduledFuture<?> schedule(String hostId, Duration interval) {
     return executor.scheduleWithFixedDelay(
-        () -> probe(hostId), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        () -> probeSafely(hostId), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** A periodic task that throws is never run again: nothing may escape a probe round. */
+  private void probeSafely(String hostId) {
+    try {
+      probe(hostId);
+    } catch (RuntimeException | Error e) {
+      log.warn("{} probe round failed: {}", hostId, e.toString());
+    }
   }
 
   private static Duration interval(HostDirectory.Entry e) {
@@ -181,6 +190,11 @@ public final class GuestProbes implements AutoCloseable {
                   before == null ? null : before.guest(dir).map(GuestProbes::identity).orElse(null),
                   after.guest(dir).map(GuestProbes::identity).orElse(null));
       if (differs) {
+        log.debug(
+            "{} probe: {} changed to {}",
+            hostId,
+            dir,
+            after.guest(dir).map(GuestProbes::identity).orElse("gone"));
         GuestKeys.resourceId(dir).ifPresent(listener::guestChanged);
       }
     }

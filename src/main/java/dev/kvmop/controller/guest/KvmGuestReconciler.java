@@ -39,11 +39,17 @@ import java.util.stream.Collectors;
  * GuestProbes}), which also triggers reconciles when it changes.
  */
 // Not generation-aware: the action annotations must trigger a reconcile too (GuestUpdateFilter).
+// Resource versions are not compared: an API server need not order them (the CRUD API reuses the
+// version of the last write when it marks an object deleted), and JOSDK then dropped the deletion
+// that followed our own status write, so cleanup never ran.
 @ControllerConfiguration(
     name = "kvmguest",
     generationAwareEventProcessing = false,
-    informer = @Informer(onUpdateFilter = GuestUpdateFilter.class))
+    informer =
+        @Informer(onUpdateFilter = GuestUpdateFilter.class, comparableResourceVersions = false))
 public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGuest> {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(KvmGuestReconciler.class);
   static final String BY_HOST = "kvmguest-by-host";
 
   private final HostDirectory directory;
@@ -116,7 +122,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
         new GuestProbes.Listener() {
           @Override
           public void guestChanged(ResourceID guest) {
-            wakeups.propagateEvent(guest);
+            wake(guest);
           }
 
           @Override
@@ -129,6 +135,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
 
   @Override
   public UpdateControl<KvmGuest> reconcile(KvmGuest guest, Context<KvmGuest> ctx) {
+    log.debug("{}/{} reconcile", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
     GuestRun run = new GuestRun(guest, ctx, clock);
     List<String> errors = GuestSpecValidation.validate(guest.getSpec());
     if (run.status().host != null
@@ -151,6 +158,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
 
   @Override
   public DeleteControl cleanup(KvmGuest guest, Context<KvmGuest> ctx) {
+    log.debug("{}/{} cleanup", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
     return deletion.cleanup(
         new GuestRun(guest, ctx, clock), ctx.getSecondaryResource(KvmHost.class));
   }
@@ -167,9 +175,20 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
   /** Reconciles every guest on a host (reachability, boot or a freed address changed). */
   private void wakeHost(String hostId) {
     if (cache != null && wakeups != null) {
-      cache
-          .byIndex(BY_HOST, hostId)
-          .forEach(g -> wakeups.propagateEvent(ResourceID.fromResource(g)));
+      cache.byIndex(BY_HOST, hostId).forEach(g -> wake(ResourceID.fromResource(g)));
+    }
+  }
+
+  /**
+   * Probes start as soon as the host controller publishes a host, which can be before this
+   * controller's event sources run; such an early event is dropped (the guest's first reconcile
+   * reads the probe anyway).
+   */
+  private void wake(ResourceID guest) {
+    try {
+      wakeups.propagateEvent(guest);
+    } catch (RuntimeException e) {
+      log.debug("{} event dropped before the controller started: {}", guest, e.toString());
     }
   }
 
