@@ -241,6 +241,7 @@ public final class Bench {
         "≤ " + hosts + " (original: " + n + ")",
         v -> v <= hosts + 0.5);
     add("B3", "all remote commands per interval", "", s.commands / s.intervals, "—", null);
+    notes.add("B3 run " + rep + ": remote commands per interval by op: " + fmtOps(s.perOp));
     add(
         "B3",
         "operator CPU (" + n + " guests, " + interval + " s)",
@@ -346,6 +347,7 @@ public final class Bench {
         "≤ 10",
         v -> v <= 10);
     add("B6", "all remote commands per interval", "", s.commands / s.intervals, "—", null);
+    notes.add("B6 run " + rep + ": remote commands per interval by op: " + fmtOps(s.perOp));
   }
 
   // ---------------------------------------------------------------- measurement helpers
@@ -392,7 +394,27 @@ public final class Bench {
     return new Burst(names, lat, (last - start) / 1e9);
   }
 
-  record Steady(double probes, double commands, double intervals, double cpuPct, double rssMaxMb) {}
+  record Steady(
+      double probes,
+      double commands,
+      double intervals,
+      double cpuPct,
+      double rssMaxMb,
+      Map<String, Double> perOp) {}
+
+  /** kvmop_ssh_command_seconds_count summed per op label. */
+  Map<String, Double> commandsByOp() {
+    Map<String, Double> byOp = new java.util.TreeMap<>();
+    for (String line : operator.metrics().split("\n")) {
+      if (line.startsWith("kvmop_ssh_command_seconds_count{")) {
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("op=\"([^\"]*)\"").matcher(line);
+        String op = m.find() ? m.group(1) : "?";
+        byOp.merge(op, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+      }
+    }
+    return byOp;
+  }
 
   /** Lets one interval pass, then samples the operator over --window seconds. */
   Steady steady(int interval) throws Exception {
@@ -400,6 +422,7 @@ public final class Bench {
     int window = num("window");
     double p0 = operator.metricSum("kvmop_ssh_command_seconds_count", "op=\"probe\"");
     double c0 = operator.metricSum("kvmop_ssh_command_seconds_count");
+    Map<String, Double> ops0 = commandsByOp();
     long cpu0 = cpuTicks();
     long t0 = System.nanoTime();
     double rssMax = rssMb();
@@ -412,9 +435,18 @@ public final class Bench {
     long t1 = System.nanoTime();
     double p1 = operator.metricSum("kvmop_ssh_command_seconds_count", "op=\"probe\"");
     double c1 = operator.metricSum("kvmop_ssh_command_seconds_count");
+    Map<String, Double> perOp = new java.util.TreeMap<>();
+    commandsByOp()
+        .forEach(
+            (op, v) -> {
+              double d = v - ops0.getOrDefault(op, 0.0);
+              if (d > 0) {
+                perOp.put(op, d / ((System.nanoTime() - t0) / 1e9 / interval));
+              }
+            });
     double seconds = (t1 - t0) / 1e9;
     double cpuPct = (cpu1 - cpu0) / (double) clkTck / seconds * 100;
-    return new Steady(p1 - p0, c1 - c0, seconds / interval, cpuPct, rssMax);
+    return new Steady(p1 - p0, c1 - c0, seconds / interval, cpuPct, rssMax, perOp);
   }
 
   long cpuTicks() throws IOException {
@@ -859,6 +891,12 @@ public final class Bench {
       return "n/a";
     }
     return Math.abs(v) >= 100 ? String.format("%.0f", v) : String.format("%.2f", v);
+  }
+
+  static String fmtOps(Map<String, Double> perOp) {
+    List<String> parts = new ArrayList<>();
+    perOp.forEach((op, v) -> parts.add(op + " " + fmt(v)));
+    return String.join(", ", parts);
   }
 
   static String loadAverage() {
