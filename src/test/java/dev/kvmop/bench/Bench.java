@@ -130,6 +130,7 @@ public final class Bench {
   private Tracker tracker;
   private SharedIndexInformer<KvmGuest> informer;
   private long clkTck;
+  private int operatorRuns;
 
   Bench(Map<String, String> opt, PrintStream out) {
     this.opt = opt;
@@ -521,28 +522,7 @@ public final class Bench {
     }
     tracker = new Tracker();
     informer = client.resources(KvmGuest.class).inNamespace(NS).inform(tracker, 0);
-    operator =
-        new OperatorProcess(
-            kubeconfig,
-            dir.resolve("operator.log"),
-            List.of(),
-            Map.of("JAVA_TOOL_OPTIONS", opt.get("operator-java-opts")));
-    operator.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    for (int i = 0; i < hosts; i++) {
-      String name = "host-" + i;
-      while (true) {
-        KvmHost h = client.resources(KvmHost.class).inNamespace(NS).withName(name).get();
-        if (h.getStatus() != null && h.getStatus().phase == HostPhase.Ready) {
-          break;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              name + " not Ready: " + client.getKubernetesSerialization().asYaml(h.getStatus()));
-        }
-        Thread.sleep(100);
-      }
-    }
+    startOperator();
   }
 
   KvmHost host(int i) {
@@ -562,17 +542,60 @@ public final class Bench {
     return h;
   }
 
-  void setInterval(int seconds) {
+  /**
+   * Sets every host's probe interval. A changed interval is not picked up by the running operator's
+   * probe loop (smoke runs kept probing at the old cadence for 20 s and more), so on a change the
+   * operator is restarted; the next scenario then also starts from a fresh operator JVM.
+   */
+  void setInterval(int seconds) throws Exception {
+    boolean changed = false;
     for (int i = 0; i < num("hosts"); i++) {
-      client
-          .resources(KvmHost.class)
-          .inNamespace(NS)
-          .withName("host-" + i)
-          .edit(
-              h -> {
-                h.getSpec().probeIntervalSeconds = seconds;
-                return h;
-              });
+      var h = client.resources(KvmHost.class).inNamespace(NS).withName("host-" + i);
+      if (!Integer.valueOf(seconds).equals(h.get().getSpec().probeIntervalSeconds)) {
+        h.edit(
+            x -> {
+              x.getSpec().probeIntervalSeconds = seconds;
+              return x;
+            });
+        changed = true;
+      }
+    }
+    if (changed) {
+      out.println("   probe interval now " + seconds + " s: restarting the operator");
+      operator.stop();
+      startOperator();
+    }
+  }
+
+  void startOperator() throws Exception {
+    operator =
+        new OperatorProcess(
+            dir.resolve("kubeconfig"),
+            dir.resolve("operator-" + (++operatorRuns) + ".log"),
+            List.of(),
+            Map.of("JAVA_TOOL_OPTIONS", opt.get("operator-java-opts")));
+    operator.start();
+    awaitHostsReady();
+  }
+
+  void awaitHostsReady() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    for (int i = 0; i < num("hosts"); i++) {
+      String name = "host-" + i;
+      while (true) {
+        KvmHost h = client.resources(KvmHost.class).inNamespace(NS).withName(name).get();
+        if (h.getStatus() != null
+            && h.getStatus().phase == HostPhase.Ready
+            && h.getStatus().observedGeneration != null
+            && h.getStatus().observedGeneration.equals(h.getMetadata().getGeneration())) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              name + " not Ready: " + client.getKubernetesSerialization().asYaml(h.getStatus()));
+        }
+        Thread.sleep(100);
+      }
     }
   }
 
