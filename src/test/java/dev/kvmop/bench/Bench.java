@@ -724,6 +724,16 @@ public final class Bench {
       api.close();
     }
     sshds.forEach(OpenSshServer::close);
+    if (workRoot != null) {
+      try (var files = Files.walk(workRoot)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        out.println("could not remove " + workRoot + ": " + e);
+      }
+    }
+    if (dir != null) {
+      out.println("operator logs and kubeconfig kept in " + dir);
+    }
   }
 
   // ---------------------------------------------------------------- status tracking
