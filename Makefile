@@ -5,7 +5,7 @@ JAR := target/kvm-operator.jar
 PACKAGES := openssh-server qemu-system-x86
 JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
 
-.PHONY: run test deps package crds dev-host stop-dev-host format clean
+.PHONY: run test deps package crds dev-host stop-dev-host format clean bench
 
 ## run: build, start the loopback dev host and the operator on the embedded API with examples/local/
 run: deps package dev-host
@@ -29,6 +29,15 @@ deps:
 
 package:
 	$(MVN) -q package -DskipTests
+
+## bench: the benchmark program (issue 5), run on an idle machine; prints one table and appends it
+## to docs/benchmarks.md. Smaller runs: make bench BENCH_ARGS="--scenarios B1,B4 --repeat 1"
+BENCH_ARGS ?= --scenarios B1,B2,B3,B4,B5,B6 --repeat 3
+bench: deps package
+	$(MVN) -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+	java -cp target/test-classes:target/classes:$$(cat target/bench.classpath) \
+	  -Dbench.command='make bench BENCH_ARGS="$(BENCH_ARGS)"' \
+	  dev.kvmop.bench.Bench $(BENCH_ARGS)
 
 ## crds: regenerate crds/ from the api/ classes (commit the result)
 crds:
