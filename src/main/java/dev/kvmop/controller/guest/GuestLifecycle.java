@@ -106,6 +106,22 @@ final class GuestLifecycle {
           "HostNotReady",
           "KvmHost " + hostName + (phase == null ? " is not ready yet" : " is " + phase));
     }
+    if (!launched(run.status())
+        && run.guest().getSpec().network.type == NetworkType.Bridge
+        && host.get().getStatus() != null
+        && StatusConditions.find(
+                host.get().getStatus().conditions, dev.kvmop.api.Conditions.BRIDGE_READY)
+            .filter(cond -> "False".equals(cond.getStatus()))
+            .isPresent()) {
+      return waitForHost(
+          run,
+          "BridgeMissing",
+          "KvmHost "
+              + hostName
+              + ": bridge "
+              + host.get().getSpec().network.bridge
+              + " does not exist on the host");
+    }
     var snapshot = c.probes().snapshot(run.hostId()).orElse(null);
     if (entry.get().phase() == HostPhase.Unreachable
         || (snapshot != null && !snapshot.reachable())) {

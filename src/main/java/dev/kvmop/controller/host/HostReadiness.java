@@ -31,20 +31,16 @@ final class HostReadiness {
       conditions.set(
           VIRTUALIZATION_SUPPORTED, false, "TcgOnly", "no vmx/svm; guests run with TCG (allowed)");
     }
-    if (spec.kvm.modules != ModulesMode.Builtin) {
-      return block(
-          conditions,
-          MODULES_LOADED,
-          "ModeNotSupported",
-          "spec.kvm.modules: " + spec.kvm.modules + " is not supported by this operator version");
+    if (spec.kvm.modules == ModulesMode.Builtin) {
+      if (Boolean.TRUE.equals(facts.kvmDevice)) {
+        conditions.set(MODULES_LOADED, true, "Builtin", "/dev/kvm present");
+      } else if (require) {
+        return block(conditions, MODULES_LOADED, "NoKvmDevice", "/dev/kvm is missing on the host");
+      } else {
+        conditions.set(MODULES_LOADED, true, "TcgOnly", "no /dev/kvm; guests run with TCG");
+      }
     }
-    if (Boolean.TRUE.equals(facts.kvmDevice)) {
-      conditions.set(MODULES_LOADED, true, "Builtin", "/dev/kvm present");
-    } else if (require) {
-      return block(conditions, MODULES_LOADED, "NoKvmDevice", "/dev/kvm is missing on the host");
-    } else {
-      conditions.set(MODULES_LOADED, true, "TcgOnly", "no /dev/kvm; guests run with TCG");
-    }
+    // Modprobe and Build: ModulesLoaded is set by HostProvisioning once the modules are in.
     if (facts.qemuVersion == null) {
       conditions.set(READY, false, "QemuMissing", spec.qemu.binary + " --version printed nothing");
       return new HostOutcome(
