@@ -34,7 +34,7 @@ final class HostProvisioning {
   /** A failed build is retried after this long even when the spec does not change. */
   static final Duration BUILD_RETRY = Duration.ofMinutes(5);
 
-  private record Failure(String stamp, Instant at, String reason, String message) {}
+  private record Failure(String attempt, Instant at, String reason, String message) {}
 
   private final EventRecorder events;
   private final Clock clock;
@@ -106,9 +106,12 @@ final class HostProvisioning {
       return fail(conditions, "VerifyFailed", e.getMessage());
     }
     String stamp = request.stamp();
+    // The source location is not part of the stamp (same bytes, same modules), but a fixed URL
+    // or path must retry a failed build at once.
+    String attempt = stamp + "\n" + b.source.url + "\n" + b.source.hostPath;
     Failure failure = failures.get(hostId);
     if (failure != null
-        && failure.stamp().equals(stamp)
+        && failure.attempt().equals(attempt)
         && Instant.now(clock).isBefore(failure.at().plus(BUILD_RETRY))) {
       return fail(conditions, failure.reason(), failure.message());
     }
@@ -126,7 +129,7 @@ final class HostProvisioning {
                   + ": "
                   + e.getMessage()
                   + (e.outputTail().isBlank() ? "" : "\n" + e.outputTail());
-          failures.put(hostId, new Failure(stamp, Instant.now(clock), reason, message));
+          failures.put(hostId, new Failure(attempt, Instant.now(clock), reason, message));
           return fail(conditions, reason, message);
         }
       }
