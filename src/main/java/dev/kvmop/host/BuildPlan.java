@@ -137,6 +137,14 @@ public final class BuildPlan {
     return workDir(workDir) + "/build/stamp";
   }
 
+  /** The qemu built in the kvm tree of the build with {@code stamp}. */
+  public static String qemuBinary(String workDir, String stamp) {
+    return workDir(workDir)
+        + "/build/"
+        + stamp.substring(0, 16)
+        + "/src/qemu/x86_64-softmmu/qemu-system-x86_64";
+  }
+
   /** The built module file of {@code module} (kvm, kvm_intel, kvm_amd). */
   public static String moduleFile(Request r, String module) {
     return r.sourceDir() + "/kernel/" + module.replace('_', '-') + ".ko";

@@ -298,6 +298,20 @@ class ProvisioningE2E {
     deleteHost("nobr");
   }
 
+  @Test
+  @Order(6)
+  void emptyQemuBinaryUsesTheQemuBuiltWithKvm() throws Exception {
+    KvmHost host = buildHost("bq", sha256, b -> {});
+    host.getSpec().qemu.binary = "";
+    env.client.resource(host).create();
+
+    KvmHost h = awaitHost("bq", HostPhase.Ready);
+    assertThat(h.getStatus().facts.qemuVersion)
+        .isEqualTo("QEMU emulator version 0.15.0-fixture (kvm build)");
+    deleteHost("bq");
+    Files.writeString(procModules, "");
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private static KvmHost buildHost(String name, String sha, Consumer<KvmHostSpec.Build> tweak) {

@@ -274,7 +274,7 @@ final class GuestLifecycle {
                 run.name(),
                 run.uid(),
                 dirs.dir(),
-                host.spec().qemu.binary,
+                host.qemuBinary(),
                 host.spec().qemu.biosDir,
                 run.guest().getSpec(),
                 accel,

@@ -149,7 +149,12 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     }
     directory.publish(
         new HostDirectory.Entry(
-            hostId(host), target, host.getSpec(), host.getStatus().phase, host.getStatus().facts));
+            hostId(host),
+            target,
+            host.getSpec(),
+            host.getStatus().phase,
+            host.getStatus().facts,
+            target == null ? null : HostReadiness.qemuBinary(host.getSpec(), host.getStatus())));
   }
 
   private HostOutcome observe(KvmHost host, Context<KvmHost> ctx) {
@@ -184,7 +189,8 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     conditions.set(HOST_KEY_VERIFIED, true, "Verified", "host key " + status.observedHostKey);
     conditions.set(REACHABLE, true, "Connected", "SSH connection established");
     try {
-      status.facts = agent.probeFacts(spec.qemu.binary);
+      String qemu = HostReadiness.qemuBinary(spec, status);
+      status.facts = agent.probeFacts(qemu == null ? "" : qemu);
       status.lastProbeTime = StatusConditions.now(clock);
       HostOutcome readiness = HostReadiness.assess(spec, status.facts, conditions);
       if (readiness != null) {
@@ -195,6 +201,17 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
           provisioning.ensureModules(host, agent, conditions, step -> progress(host, ctx, step));
       if (modules != null) {
         return modules;
+      }
+      if (HostReadiness.builtQemu(spec)) {
+        String built = HostReadiness.qemuBinary(spec, status);
+        if (qemu == null || !qemu.equals(built)) {
+          status.facts = agent.probeFacts(built);
+        }
+        if (status.facts.qemuVersion == null) {
+          String message = "the kvm build has no runnable qemu at " + built;
+          conditions.set(READY, false, "QemuMissing", message);
+          return new HostOutcome(HostPhase.Failed, "QemuMissing", message);
+        }
       }
       agent.writeIfupScript(spec.workDir, spec.network.bridge);
       if (agent.bridgeExists(spec.network.bridge)) {
