@@ -15,6 +15,9 @@ public final class Conditions {
   public static final String VIRTUALIZATION_SUPPORTED = "VirtualizationSupported";
   public static final String MODULES_LOADED = "ModulesLoaded";
 
+  /** Whether spec.network.bridge exists on the host; Bridge guests wait while it is False. */
+  public static final String BRIDGE_READY = "BridgeReady";
+
   // KvmGuest
   public static final String SCHEDULED = "Scheduled";
   public static final String ADDRESS_ASSIGNED = "AddressAssigned";

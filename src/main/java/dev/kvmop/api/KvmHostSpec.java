@@ -106,8 +106,10 @@ public class KvmHostSpec {
   /** qemu location on the host. */
   public static class Qemu {
     @Default("/usr/bin/qemu-system-x86_64")
-    @Pattern(Patterns.ABSOLUTE_PATH)
-    @JsonPropertyDescription("Absolute path of the qemu system emulator binary.")
+    @Pattern("^(/[^\\x00]*)?$")
+    @JsonPropertyDescription(
+        "Absolute path of the qemu system emulator binary. Empty with kvm.modules Build: the qemu"
+            + " built in the kvm tree (qemu/x86_64-softmmu/qemu-system-x86_64).")
     public String binary = "/usr/bin/qemu-system-x86_64";
 
     @Default("")

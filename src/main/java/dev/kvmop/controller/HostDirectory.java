@@ -24,11 +24,19 @@ public final class HostDirectory {
    * @param spec the spec the entry was built from
    * @param phase the host's phase after its last reconcile
    * @param facts facts from the last successful probe, or null
+   * @param qemuBinary the qemu binary guests use: spec.qemu.binary, or the one built with kvm
    */
   public record Entry(
-      String hostId, SshTarget target, KvmHostSpec spec, HostPhase phase, HostFacts facts) {
+      String hostId,
+      SshTarget target,
+      KvmHostSpec spec,
+      HostPhase phase,
+      HostFacts facts,
+      String qemuBinary) {
     public boolean usable() {
-      return target != null && (phase == HostPhase.Ready || phase == HostPhase.Unreachable);
+      return target != null
+          && qemuBinary != null
+          && (phase == HostPhase.Ready || phase == HostPhase.Unreachable);
     }
   }
 

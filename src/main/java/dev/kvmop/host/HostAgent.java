@@ -47,4 +47,40 @@ public interface HostAgent {
 
   /** SHA256 fingerprint of the host key the connection verified. */
   String hostKeyFingerprint();
+
+  /** Loaded modules and their use counts, from /proc/modules. */
+  java.util.Map<String, Integer> loadedModules() throws HostException;
+
+  /** {@code modprobe -a} the given modules (fixed names such as kvm, kvm_intel). */
+  void modprobe(java.util.List<String> modules) throws HostException;
+
+  /** {@code modinfo -F version}; null when the module has no version. */
+  String moduleVersion(String module) throws HostException;
+
+  /** Inserts a module file. */
+  void insmod(String path) throws HostException;
+
+  /** Removes a module. */
+  void rmmod(String module) throws HostException;
+
+  /**
+   * Writes {@code <workDir>/qemu-ifup} (mode 0755) and the bridge it adds taps to ({@code
+   * <workDir>/qemu-ifup.bridge}); unchanged files are left alone.
+   */
+  void writeIfupScript(String workDir, String bridge) throws HostException;
+
+  /** Whether a Linux bridge of that name exists on the host. */
+  boolean bridgeExists(String bridge) throws HostException;
+
+  /** sha256 (hex) of a file on the host. */
+  String sha256(String path) throws HostException;
+
+  /** The stamp of the last complete build below {@code workDir}, or null. */
+  String buildStamp(String workDir) throws HostException;
+
+  /**
+   * Runs one build step on its own channel; throws {@link BuildException} (with the step and the
+   * last 50 lines of its output) when it fails, unless the step ignores failure.
+   */
+  void runBuildStep(BuildStep step) throws HostException;
 }

@@ -40,6 +40,44 @@ public final class ShellHostAgent implements HostAgent {
   /** Directories the operator owns below workDir. */
   static final List<String> LAYOUT = List.of("guests", "bin", "build", "log");
 
+  /** Files the operator owns directly in workDir. */
+  static final List<String> FILES = List.of("qemu-ifup", "qemu-ifup.bridge");
+
+  /**
+   * Prints the module list. The path can be overridden through the remote environment
+   * (KVMOP_PROC_MODULES) so test hosts can present modules; production hosts never set it.
+   */
+  static final String MODULES_SCRIPT = "cat -- \"${KVMOP_PROC_MODULES:-/proc/modules}\"";
+
+  /** The qemu-ifup script: constant text; the bridge comes from the file next to it. */
+  static final String IFUP =
+      """
+      #!/bin/sh
+      # Written by kvm-operator. qemu runs it with the tap device as $1; it brings the tap up and
+      # adds it to the bridge named in qemu-ifup.bridge next to this script.
+      set -e
+      tap=$1
+      bridge=$(cat -- "$(dirname -- "$0")/qemu-ifup.bridge")
+      if command -v ip >/dev/null 2>&1; then
+        ip link set dev "$tap" up
+        ip link set dev "$tap" master "$bridge"
+      else
+        ifconfig "$tap" 0.0.0.0 up
+        brctl addif "$bridge" "$tap"
+      fi
+      """;
+
+  /** Writes "$2" to "$1" with mode "$3" unless it already holds exactly that. */
+  static final String WRITE_FILE =
+      """
+      if [ -f "$1" ] && [ "$(cat -- "$1"; echo x)" = "$(printf '%s' "$2"; echo x)" ]; then
+        chmod "$3" -- "$1"; exit 0
+      fi
+      printf '%s' "$2" > "$1.tmp.$$" && chmod "$3" -- "$1.tmp.$$" && mv -f -- "$1.tmp.$$" "$1"
+      """;
+
+  static final String BRIDGE_SCRIPT = "[ -d \"/sys/class/net/$1/bridge\" ]";
+
   private final RemoteShell shell;
 
   public ShellHostAgent(RemoteShell shell) {
@@ -64,6 +102,7 @@ public final class ShellHostAgent implements HostAgent {
   public void removeWorkDir(String workDir) throws HostException {
     List<String> argv = new java.util.ArrayList<>(List.of("rm", "-rf", "--"));
     LAYOUT.forEach(d -> argv.add(workDir + "/" + d));
+    FILES.forEach(f -> argv.add(workDir + "/" + f));
     runChecked("workdir", argv);
     GuestScript.forget(shell, scriptPath(workDir));
     // rmdir, not rm -r: workDir itself may hold files that are not ours.
@@ -212,5 +251,119 @@ public final class ShellHostAgent implements HostAgent {
           op + " failed (exit " + r.exitCode() + "): " + r.tail(5));
     }
     return r;
+  }
+
+  @Override
+  public java.util.Map<String, Integer> loadedModules() throws HostException {
+    return ProcModules.parse(
+        runChecked("modules", List.of("sh", "-c", MODULES_SCRIPT, "kvmop-modules")).stdout());
+  }
+
+  @Override
+  public void modprobe(List<String> modules) throws HostException {
+    List<String> argv = new ArrayList<>(List.of("modprobe", "-a"));
+    argv.addAll(modules);
+    runChecked("modprobe", argv);
+  }
+
+  @Override
+  public String moduleVersion(String module) throws HostException {
+    CommandResult r =
+        shell.run(new Command("modinfo", List.of("modinfo", "-F", "version", module), SHORT));
+    String v = r.ok() ? r.stdout().strip() : "";
+    return v.isEmpty() ? null : v.lines().findFirst().orElse(null);
+  }
+
+  @Override
+  public void insmod(String path) throws HostException {
+    runChecked("insmod", List.of("insmod", path));
+  }
+
+  @Override
+  public void rmmod(String module) throws HostException {
+    runChecked("rmmod", List.of("rmmod", module));
+  }
+
+  @Override
+  public void writeIfupScript(String workDir, String bridge) throws HostException {
+    String dir = workDir.replaceAll("/+$", "");
+    runChecked(
+        "ifup",
+        List.of(
+            "sh",
+            "-c",
+            WRITE_FILE,
+            "kvmop-write",
+            dir + "/qemu-ifup.bridge",
+            bridge + "\n",
+            "0644"));
+    runChecked(
+        "ifup", List.of("sh", "-c", WRITE_FILE, "kvmop-write", dir + "/qemu-ifup", IFUP, "0755"));
+  }
+
+  @Override
+  public boolean bridgeExists(String bridge) throws HostException {
+    CommandResult r =
+        shell.run(
+            new Command(
+                "bridge", List.of("sh", "-c", BRIDGE_SCRIPT, "kvmop-bridge", bridge), SHORT));
+    return r.ok();
+  }
+
+  @Override
+  public String sha256(String path) throws HostException {
+    CommandResult r =
+        shell.run(new Command("sha256", List.of("sha256sum", "--", path), BuildPlan.SHORT_STEP));
+    if (!r.ok()) {
+      throw new BuildException("Verify", "cannot read " + path + ": " + r.tail(5), r.tail(5));
+    }
+    return r.stdout().strip().split("\\s+")[0];
+  }
+
+  @Override
+  public String buildStamp(String workDir) throws HostException {
+    CommandResult r =
+        shell.run(new Command("stamp", List.of("cat", "--", BuildPlan.stampFile(workDir)), SHORT));
+    String s = r.ok() ? r.stdout().strip() : "";
+    return s.isEmpty() ? null : s;
+  }
+
+  /** Output lines kept for the failure message. */
+  static final int TAIL_LINES = 50;
+
+  @Override
+  public void runBuildStep(BuildStep step) throws HostException {
+    CommandResult r;
+    try {
+      r =
+          shell.runOnOwnChannel(
+              new Command(
+                  "build-" + step.name().toLowerCase(),
+                  step.argv(),
+                  step.timeout().plusSeconds(30)));
+    } catch (HostException e) {
+      if (e.reason() == HostException.Reason.Timeout) {
+        throw new BuildException(
+            step.name(),
+            step.name() + " did not finish within " + step.timeout().toSeconds() + " s",
+            "");
+      }
+      throw e;
+    }
+    if (r.ok() || step.ignoreFailure()) {
+      return;
+    }
+    String tail = tail(r.stdout() + (r.stderr().isBlank() ? "" : "\n" + r.stderr()), TAIL_LINES);
+    String what =
+        r.exitCode() == 124 || r.exitCode() == 137
+            ? "timed out after " + step.timeout().toSeconds() + " s"
+            : "failed (exit " + r.exitCode() + ")";
+    throw new BuildException(step.name(), step.name() + " " + what, tail);
+  }
+
+  static String tail(String text, int n) {
+    String[] lines = text.strip().split("\n");
+    int from = Math.max(0, lines.length - n);
+    return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
   }
 }

@@ -55,9 +55,16 @@ public final class E2EEnvironment implements AutoCloseable {
   private int operatorRuns;
 
   public E2EEnvironment(Path dir) {
+    this(dir, List.of());
+  }
+
+  /**
+   * @param sshdConfig extra sshd_config lines, e.g. "SetEnv PATH=..." to put stand-ins first
+   */
+  public E2EEnvironment(Path dir, List<String> sshdConfig) {
     this.dir = dir;
     clientKey = SshKeys.generate("ed25519");
-    sshd = new OpenSshServer().authorize(clientKey.publicKeyLine()).start();
+    sshd = new OpenSshServer(sshdConfig).authorize(clientKey.publicKeyLine()).start();
     api = LocalApiServer.start(0);
     api.installBundledCrds();
     client = api.client();

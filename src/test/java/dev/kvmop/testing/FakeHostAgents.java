@@ -49,6 +49,20 @@ public final class FakeHostAgents implements HostAgentFactory {
     public final List<String> dirs = new CopyOnWriteArrayList<>();
     public volatile String lastPrivateKey;
 
+    /** Loaded modules (name → use count), as /proc/modules would show them. */
+    public final Map<String, Integer> modules = new ConcurrentHashMap<>();
+
+    /** Bridges present on the host; br0 by default. */
+    public final List<String> bridges = new CopyOnWriteArrayList<>(List.of("br0"));
+
+    /** Build stamps per workDir; build step names run, in order. */
+    public final Map<String, String> stamps = new ConcurrentHashMap<>();
+
+    public final List<String> buildSteps = new CopyOnWriteArrayList<>();
+
+    /** When set, the build step of that name fails. */
+    public volatile String failStep;
+
     /** When set, probeFacts waits for it (up to 10 s): holds the host reconciler mid-reconcile. */
     public volatile CountDownLatch factsGate;
 
@@ -295,6 +309,70 @@ public final class FakeHostAgents implements HostAgentFactory {
       @Override
       public String hostKeyFingerprint() {
         return h.fingerprint;
+      }
+
+      @Override
+      public Map<String, Integer> loadedModules() {
+        return new HashMap<>(h.modules);
+      }
+
+      @Override
+      public void modprobe(List<String> modules) {
+        calls.add("modprobe " + target.address() + " " + String.join(" ", modules));
+        modules.forEach(m -> h.modules.putIfAbsent(m, 0));
+      }
+
+      @Override
+      public String moduleVersion(String module) {
+        return h.modules.containsKey(module) ? "fake-1" : null;
+      }
+
+      @Override
+      public void insmod(String path) {
+        calls.add("insmod " + target.address() + " " + path);
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        h.modules.putIfAbsent(file.replace(".ko", "").replace('-', '_'), 0);
+      }
+
+      @Override
+      public void rmmod(String module) {
+        calls.add("rmmod " + target.address() + " " + module);
+        h.modules.remove(module);
+      }
+
+      @Override
+      public void writeIfupScript(String workDir, String bridge) {
+        calls.add("ifup " + target.address() + " " + workDir + " " + bridge);
+      }
+
+      @Override
+      public boolean bridgeExists(String bridge) {
+        return h.bridges.contains(bridge);
+      }
+
+      @Override
+      public String sha256(String path) {
+        return "0".repeat(64);
+      }
+
+      @Override
+      public String buildStamp(String workDir) {
+        return h.stamps.get(workDir);
+      }
+
+      @Override
+      public void runBuildStep(dev.kvmop.host.BuildStep step) throws HostException {
+        h.buildSteps.add(step.name());
+        if (step.name().equals(h.failStep)) {
+          throw new dev.kvmop.host.BuildException(step.name(), step.name() + " failed", "boom");
+        }
+        if (step.name().equals("Stamp")) {
+          List<String> argv = step.argv();
+          String file = argv.get(argv.size() - 2);
+          h.stamps.put(
+              file.substring(0, file.length() - "/build/stamp".length()),
+              argv.get(argv.size() - 1));
+        }
       }
     };
   }

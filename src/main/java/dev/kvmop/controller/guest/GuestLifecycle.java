@@ -108,6 +108,22 @@ final class GuestLifecycle {
           "HostNotReady",
           "KvmHost " + hostName + (phase == null ? " is not ready yet" : " is " + phase));
     }
+    if (!launched(run.status())
+        && run.guest().getSpec().network.type == NetworkType.Bridge
+        && host.get().getStatus() != null
+        && StatusConditions.find(
+                host.get().getStatus().conditions, dev.kvmop.api.Conditions.BRIDGE_READY)
+            .filter(cond -> "False".equals(cond.getStatus()))
+            .isPresent()) {
+      return waitForHost(
+          run,
+          "BridgeMissing",
+          "KvmHost "
+              + hostName
+              + ": bridge "
+              + host.get().getSpec().network.bridge
+              + " does not exist on the host");
+    }
     var snapshot = c.probes().snapshot(run.hostId()).orElse(null);
     if (entry.get().phase() == HostPhase.Unreachable
         || (snapshot != null && !snapshot.reachable())) {
@@ -260,7 +276,7 @@ final class GuestLifecycle {
                 run.name(),
                 run.uid(),
                 dirs.dir(),
-                host.spec().qemu.binary,
+                host.qemuBinary(),
                 host.spec().qemu.biosDir,
                 run.guest().getSpec(),
                 accel,

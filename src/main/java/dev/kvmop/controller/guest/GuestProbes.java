@@ -154,7 +154,7 @@ public final class GuestProbes implements AutoCloseable {
         HostProbe p =
             agents
                 .agentFor(entry.get().target())
-                .probeGuests(entry.get().spec().workDir, entry.get().spec().qemu.binary);
+                .probeGuests(entry.get().spec().workDir, entry.get().qemuBinary());
         next = new Snapshot(Instant.now(clock), p, null);
         metrics.probe(hostId, Duration.between(start, next.at()));
       } catch (HostException e) {

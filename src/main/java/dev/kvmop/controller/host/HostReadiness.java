@@ -31,26 +31,37 @@ final class HostReadiness {
       conditions.set(
           VIRTUALIZATION_SUPPORTED, false, "TcgOnly", "no vmx/svm; guests run with TCG (allowed)");
     }
-    if (spec.kvm.modules != ModulesMode.Builtin) {
-      return block(
-          conditions,
-          MODULES_LOADED,
-          "ModeNotSupported",
-          "spec.kvm.modules: " + spec.kvm.modules + " is not supported by this operator version");
+    if (spec.kvm.modules == ModulesMode.Builtin) {
+      if (Boolean.TRUE.equals(facts.kvmDevice)) {
+        conditions.set(MODULES_LOADED, true, "Builtin", "/dev/kvm present");
+      } else if (require) {
+        return block(conditions, MODULES_LOADED, "NoKvmDevice", "/dev/kvm is missing on the host");
+      } else {
+        conditions.set(MODULES_LOADED, true, "TcgOnly", "no /dev/kvm; guests run with TCG");
+      }
     }
-    if (Boolean.TRUE.equals(facts.kvmDevice)) {
-      conditions.set(MODULES_LOADED, true, "Builtin", "/dev/kvm present");
-    } else if (require) {
-      return block(conditions, MODULES_LOADED, "NoKvmDevice", "/dev/kvm is missing on the host");
-    } else {
-      conditions.set(MODULES_LOADED, true, "TcgOnly", "no /dev/kvm; guests run with TCG");
-    }
-    if (facts.qemuVersion == null) {
+    // Modprobe and Build: ModulesLoaded is set by HostProvisioning once the modules are in.
+    if (facts.qemuVersion == null && !builtQemu(spec)) {
       conditions.set(READY, false, "QemuMissing", spec.qemu.binary + " --version printed nothing");
       return new HostOutcome(
           HostPhase.Failed, "QemuMissing", spec.qemu.binary + " is missing or not runnable");
     }
     return null;
+  }
+
+  /** spec.qemu.binary is empty with modules Build: qemu comes from the build (checked later). */
+  static boolean builtQemu(KvmHostSpec spec) {
+    return spec.kvm.modules == ModulesMode.Build
+        && (spec.qemu.binary == null || spec.qemu.binary.isBlank());
+  }
+
+  /** The qemu binary guests use; null while a built one is not there yet. */
+  static String qemuBinary(KvmHostSpec spec, dev.kvmop.api.KvmHostStatus status) {
+    if (!builtQemu(spec)) {
+      return spec.qemu.binary;
+    }
+    String stamp = status == null || status.modules == null ? null : status.modules.buildStamp;
+    return stamp == null ? null : dev.kvmop.host.BuildPlan.qemuBinary(spec.workDir, stamp);
   }
 
   private static HostOutcome block(

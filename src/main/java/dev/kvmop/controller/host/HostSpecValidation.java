@@ -57,7 +57,13 @@ public final class HostSpecValidation {
     if (spec.qemu == null) {
       errors.add("spec.qemu: required");
     } else {
-      require(errors, "spec.qemu.binary", spec.qemu.binary, Patterns.ABSOLUTE_PATH);
+      if (isBlank(spec.qemu.binary)) {
+        if (spec.kvm == null || spec.kvm.modules != dev.kvmop.api.ModulesMode.Build) {
+          errors.add("spec.qemu.binary: required unless spec.kvm.modules is Build");
+        }
+      } else {
+        require(errors, "spec.qemu.binary", spec.qemu.binary, Patterns.ABSOLUTE_PATH);
+      }
     }
     if (spec.network == null) {
       errors.add("spec.network: required");

@@ -1,6 +1,8 @@
 package dev.kvmop.controller.host;
 
+import static dev.kvmop.api.Conditions.BRIDGE_READY;
 import static dev.kvmop.api.Conditions.HOST_KEY_VERIFIED;
+import static dev.kvmop.api.Conditions.MODULES_LOADED;
 import static dev.kvmop.api.Conditions.REACHABLE;
 import static dev.kvmop.api.Conditions.READY;
 import static dev.kvmop.api.Conditions.SPEC_VALID;
@@ -46,6 +48,8 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "kvmhost")
 public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(KvmHostReconciler.class);
   static final String SECRET_INDEX = "kvmhost-by-secret";
   static final Duration UNREACHABLE_DELETE_GRACE = Duration.ofMinutes(5);
 
@@ -55,6 +59,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   private final DomainMetrics metrics;
   private final HostTransitions transitions;
   private final Clock clock;
+  private final HostProvisioning provisioning;
   // Guests are read from this cache by hostRef: a guest created before its host must count too,
   // which JOSDK's secondary index (filled only when an event maps to a known primary) misses.
   private InformerEventSource<KvmGuest, KvmHost> guestSource;
@@ -71,6 +76,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     this.metrics = metrics;
     this.transitions = new HostTransitions(events, metrics);
     this.clock = clock;
+    this.provisioning = new HostProvisioning(events, clock);
   }
 
   @Override
@@ -143,7 +149,12 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     }
     directory.publish(
         new HostDirectory.Entry(
-            hostId(host), target, host.getSpec(), host.getStatus().phase, host.getStatus().facts));
+            hostId(host),
+            target,
+            host.getSpec(),
+            host.getStatus().phase,
+            host.getStatus().facts,
+            target == null ? null : HostReadiness.qemuBinary(host.getSpec(), host.getStatus())));
   }
 
   private HostOutcome observe(KvmHost host, Context<KvmHost> ctx) {
@@ -178,18 +189,61 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     conditions.set(HOST_KEY_VERIFIED, true, "Verified", "host key " + status.observedHostKey);
     conditions.set(REACHABLE, true, "Connected", "SSH connection established");
     try {
-      status.facts = agent.probeFacts(spec.qemu.binary);
+      String qemu = HostReadiness.qemuBinary(spec, status);
+      status.facts = agent.probeFacts(qemu == null ? "" : qemu);
       status.lastProbeTime = StatusConditions.now(clock);
       HostOutcome readiness = HostReadiness.assess(spec, status.facts, conditions);
       if (readiness != null) {
         return readiness;
       }
       agent.ensureWorkDir(spec.workDir);
+      HostOutcome modules =
+          provisioning.ensureModules(host, agent, conditions, step -> progress(host, ctx, step));
+      if (modules != null) {
+        return modules;
+      }
+      if (HostReadiness.builtQemu(spec)) {
+        String built = HostReadiness.qemuBinary(spec, status);
+        if (qemu == null || !qemu.equals(built)) {
+          status.facts = agent.probeFacts(built);
+        }
+        if (status.facts.qemuVersion == null) {
+          String message = "the kvm build has no runnable qemu at " + built;
+          conditions.set(READY, false, "QemuMissing", message);
+          return new HostOutcome(HostPhase.Failed, "QemuMissing", message);
+        }
+      }
+      agent.writeIfupScript(spec.workDir, spec.network.bridge);
+      if (agent.bridgeExists(spec.network.bridge)) {
+        conditions.set(
+            BRIDGE_READY, true, "BridgeFound", "bridge " + spec.network.bridge + " exists");
+      } else {
+        conditions.set(
+            BRIDGE_READY,
+            false,
+            "BridgeMissing",
+            "bridge "
+                + spec.network.bridge
+                + " does not exist on the host; guests with network type Bridge wait for it");
+      }
     } catch (HostException e) {
       return connectFailed(host, e);
     }
     conditions.set(READY, true, "Ready", "host is ready for guests");
     return new HostOutcome(HostPhase.Ready, "Ready", "connected, facts probed, workDir prepared");
+  }
+
+  /** Reports a build step while it runs: phase Provisioning, ModulesLoaded=False reason step. */
+  private void progress(KvmHost host, Context<KvmHost> ctx, String step) {
+    String message = "building kvm: step " + step;
+    conditions(host).set(MODULES_LOADED, false, step, message);
+    conditions(host).set(READY, false, "Provisioning", message);
+    transitions.enter(host, new HostOutcome(HostPhase.Provisioning, step, message));
+    try {
+      ctx.getClient().resource(StatusCopy.freshWithStatus(host)).patchStatus();
+    } catch (RuntimeException e) {
+      log.debug("progress status patch failed: {}", e.toString());
+    }
   }
 
   private HostOutcome connectFailed(KvmHost host, HostException e) {
@@ -261,7 +315,13 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
       Object creds =
           Credentials.from(ctx.getSecondaryResource(Secret.class).orElse(null), secretName(host));
       if (creds instanceof Credentials c && HostSpecValidation.validate(host.getSpec()).isEmpty()) {
-        agents.agentFor(target(host, c)).removeWorkDir(host.getSpec().workDir);
+        HostAgent agent = agents.agentFor(target(host, c));
+        List<String> inUse = provisioning.unloadOwn(host, agent);
+        if (!inUse.isEmpty()) {
+          events.normal(
+              host, "ModulesKept", "kvm modules in use, left loaded: " + String.join(", ", inUse));
+        }
+        agent.removeWorkDir(host.getSpec().workDir);
       }
     } catch (HostException e) {
       Instant deadline =
@@ -286,6 +346,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
               + " there");
     }
     agents.forget(hostId(host));
+    provisioning.forget(hostId(host));
     directory.remove(hostId(host));
     metrics.hostRemoved(host.getMetadata().getNamespace(), host.getMetadata().getName());
     return DeleteControl.defaultDelete();

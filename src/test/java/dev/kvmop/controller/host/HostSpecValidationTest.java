@@ -50,6 +50,26 @@ class HostSpecValidationTest {
   }
 
   @Test
+  void emptyQemuBinaryOnlyWithBuild() {
+    KvmHostSpec spec = valid();
+    spec.qemu.binary = "";
+    assertThat(HostSpecValidation.validate(spec))
+        .containsExactly("spec.qemu.binary: required unless spec.kvm.modules is Build");
+    spec.kvm.modules = ModulesMode.Build;
+    spec.kvm.build = new KvmHostSpec.Build();
+    spec.kvm.build.source = new KvmHostSpec.Source();
+    spec.kvm.build.source.hostPath = "/srv/kvm.tar.gz";
+    assertThat(HostSpecValidation.validate(spec)).isEmpty();
+    assertThat(HostReadiness.qemuBinary(spec, null)).isNull();
+    var status = new dev.kvmop.api.KvmHostStatus();
+    status.modules = new dev.kvmop.api.KvmHostStatus.ModulesStatus();
+    status.modules.buildStamp = "0123456789abcdef".repeat(4);
+    assertThat(HostReadiness.qemuBinary(spec, status))
+        .isEqualTo(
+            "/var/lib/kvmop/build/0123456789abcdef/src/qemu/x86_64-softmmu/qemu-system-x86_64");
+  }
+
+  @Test
   void unknownEnumValuesReadAsUnrecognizedAndAreRefused() {
     KubernetesSerialization json = new KubernetesSerialization();
     String text =

@@ -139,6 +139,93 @@ class KvmHostReconcilerTest {
     assertThat(hosts.host("10.0.0.11").dirs).isEmpty();
   }
 
+  @Test
+  void modprobeLoadsVendorModuleAndReportsVersion() {
+    secret("node-a-ssh");
+    hosts.host("10.0.0.20").facts.virtualization = "svm";
+    KvmHost h = host("mp", "10.0.0.20");
+    h.getSpec().kvm.modules = dev.kvmop.api.ModulesMode.Modprobe;
+    client.resource(h).create();
+
+    KvmHost ready = awaitPhase("mp", HostPhase.Ready);
+    assertThat(hosts.calls).contains("modprobe 10.0.0.20 kvm kvm_amd");
+    assertThat(ready.getStatus().modules.version).isEqualTo("fake-1");
+    assertThat(ready.getStatus().modules.loadedByOperator).isTrue();
+    assertThat(condition(ready, Conditions.MODULES_LOADED).getReason()).isEqualTo("Modprobe");
+
+    client.resources(KvmHost.class).withName("mp").delete();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(KvmHost.class).withName("mp").get() == null);
+    assertThat(hosts.calls).contains("rmmod 10.0.0.20 kvm_amd", "rmmod 10.0.0.20 kvm");
+  }
+
+  @Test
+  void buildRunsOnceAndFailedStepIsReportedUntilSpecChanges() {
+    secret("node-a-ssh");
+    var fake = hosts.host("10.0.0.21");
+    fake.facts.virtualization = "vmx";
+    fake.failStep = "Configure";
+    KvmHost h = host("bld", "10.0.0.21");
+    h.getSpec().probeIntervalSeconds = 1;
+    h.getSpec().kvm.modules = dev.kvmop.api.ModulesMode.Build;
+    h.getSpec().kvm.build = new KvmHostSpec.Build();
+    h.getSpec().kvm.build.source = new KvmHostSpec.Source();
+    h.getSpec().kvm.build.source.hostPath = "/srv/kvm.tgz";
+    client.resource(h).create();
+
+    KvmHost failed = awaitPhase("bld", HostPhase.Failed);
+    assertThat(condition(failed, Conditions.MODULES_LOADED).getReason())
+        .isEqualTo("ConfigureFailed");
+    assertThat(condition(failed, Conditions.MODULES_LOADED).getMessage()).contains("boom");
+    assertThat(hosts.calls.stream().filter(c -> c.startsWith("insmod"))).isEmpty();
+
+    fake.failStep = null;
+    client
+        .resources(KvmHost.class)
+        .withName("bld")
+        .edit(
+            x -> {
+              x.getSpec().kvm.build.configureFlags =
+                  new java.util.ArrayList<>(java.util.List.of("--fixed"));
+              return x;
+            });
+    KvmHost ready = awaitPhase("bld", HostPhase.Ready);
+    assertThat(ready.getStatus().modules.buildStamp).isNotBlank();
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> fake.buildSteps.stream().filter("Make"::equals).count() == 1);
+    assertThat(hosts.calls.stream().filter(c -> c.startsWith("insmod")))
+        .hasSize(2)
+        .anyMatch(c -> c.endsWith("/kernel/kvm.ko"))
+        .anyMatch(c -> c.endsWith("/kernel/kvm-intel.ko"));
+  }
+
+  @Test
+  void missingBridgeIsReported() {
+    secret("node-a-ssh");
+    hosts.host("10.0.0.22").bridges.clear();
+    client.resource(host("nobr", "10.0.0.22")).create();
+    KvmHost h = awaitPhase("nobr", HostPhase.Ready);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                StatusConditions.find(
+                        client
+                            .resources(KvmHost.class)
+                            .withName("nobr")
+                            .get()
+                            .getStatus()
+                            .conditions,
+                        Conditions.BRIDGE_READY)
+                    .map(Condition::getReason)
+                    .orElse(""),
+            "BridgeMissing"::equals);
+    assertThat(hosts.calls).contains("ifup 10.0.0.22 /var/lib/kvmop br0");
+  }
+
   private KvmHost awaitPhase(String name, HostPhase phase) {
     return await()
         .atMost(Duration.ofSeconds(20))
