@@ -38,9 +38,15 @@ final class LocalDispatcher extends Dispatcher {
   private final OpenApiV3 openApi = new OpenApiV3(mapper);
   private final TableRenderer tables = new TableRenderer(mapper, Clock.systemUTC());
   private volatile Discovery discovery = new Discovery("127.0.0.1:0");
+  private volatile java.util.function.Consumer<ApiRequest> requestLog = r -> {};
 
   LocalDispatcher(Dispatcher crud) {
     this.crud = crud;
+  }
+
+  /** Every request is handed to {@code log} before it is served (tests audit the operator's). */
+  void requestLog(java.util.function.Consumer<ApiRequest> log) {
+    requestLog = log;
   }
 
   void serverAddress(String hostPort) {
@@ -52,6 +58,8 @@ final class LocalDispatcher extends Dispatcher {
     URI uri = URI.create(request.getPath());
     String path = uri.getRawPath();
     HttpMethod method = request.method();
+    requestLog.accept(
+        new ApiRequest(method.name(), path, uri.getRawQuery(), request.getHeader("User-Agent")));
     if (method == HttpMethod.GET) {
       Optional<MockResponse> local = discoveryOrVersion(path);
       if (local.isPresent()) {
