@@ -135,23 +135,7 @@ class MetricsE2E {
       requests = new ArrayList<>(env.operatorRequests);
     }
     assertThat(requests).as("requests recorded").isNotEmpty();
-    Set<ApiRequest.Access> used = new TreeSet<>(RbacRules::compare);
-    Map<ApiRequest.Access, String> denied = new TreeMap<>(RbacRules::compare);
-    Set<String> nonResource = new TreeSet<>();
-    for (ApiRequest r : requests) {
-      r.access()
-          .ifPresentOrElse(
-              a -> {
-                used.add(a);
-                if (!rbac.allows(a)) {
-                  denied.putIfAbsent(a, r.method() + " " + r.path());
-                }
-              },
-              () -> nonResource.add(r.method() + " " + r.path()));
-    }
-    System.out.println("[rbac] used: " + used);
-    System.out.println("[rbac] non-resource URLs (system:discovery): " + nonResource);
-    System.out.println("[rbac] grants never used in this run: " + rbac.unused(used));
+    var denied = rbac.denied(requests, "metrics");
     assertThat(denied).as("requests deploy/rbac.yaml does not grant").isEmpty();
   }
 

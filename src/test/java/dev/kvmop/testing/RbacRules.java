@@ -64,6 +64,31 @@ public final class RbacRules {
     return out;
   }
 
+  /**
+   * Maps every request to its RBAC access, prints what was used, the non-resource URLs and the
+   * grants never used, and returns the accesses not granted (with one example request each).
+   */
+  public java.util.Map<ApiRequest.Access, String> denied(List<ApiRequest> requests, String tag) {
+    Set<ApiRequest.Access> used = new TreeSet<>(RbacRules::compare);
+    java.util.Map<ApiRequest.Access, String> denied = new java.util.TreeMap<>(RbacRules::compare);
+    Set<String> nonResource = new TreeSet<>();
+    for (ApiRequest r : requests) {
+      r.access()
+          .ifPresentOrElse(
+              a -> {
+                used.add(a);
+                if (!allows(a)) {
+                  denied.putIfAbsent(a, r.method() + " " + r.path());
+                }
+              },
+              () -> nonResource.add(r.method() + " " + r.path()));
+    }
+    System.out.println("[rbac " + tag + "] used: " + used);
+    System.out.println("[rbac " + tag + "] non-resource URLs: " + nonResource);
+    System.out.println("[rbac " + tag + "] grants never used: " + unused(used));
+    return denied;
+  }
+
   public static int compare(ApiRequest.Access a, ApiRequest.Access b) {
     int c = a.apiGroup().compareTo(b.apiGroup());
     if (c == 0) {
