@@ -30,6 +30,7 @@ import java.util.Optional;
  */
 final class LocalDispatcher extends Dispatcher {
   static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+  static final String RULES_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
   private static final String JSON = "application/json";
 
   private final Dispatcher crud;
@@ -75,6 +76,9 @@ final class LocalDispatcher extends Dispatcher {
           return table.get();
         }
       }
+    }
+    if (method == HttpMethod.POST && path.equals(RULES_REVIEW_PATH)) {
+      return json(201, rulesReview(request));
     }
     if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
       RecordedRequest rewritten = rewriteWrite(request, path);
@@ -171,6 +175,41 @@ final class LocalDispatcher extends Dispatcher {
         request.getPath(),
         headers,
         new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * The embedded API authorizes nothing, so a SelfSubjectRulesReview (JOSDK checks its Lease
+   * permissions with one before campaigning; the CRUD store would answer 422) is answered as
+   * allowing everything, with the Lease verbs JOSDK looks for spelled out.
+   */
+  private String rulesReview(RecordedRequest request) {
+    JsonNode body;
+    try {
+      body = readTree(request.getBody().getBytes());
+    } catch (UncheckedIOException e) {
+      body = mapper.createObjectNode();
+    }
+    ObjectNode review = mapper.createObjectNode();
+    review.put("apiVersion", "authorization.k8s.io/v1");
+    review.put("kind", "SelfSubjectRulesReview");
+    review.putObject("metadata");
+    review.set(
+        "spec", body.path("spec").isObject() ? body.path("spec") : mapper.createObjectNode());
+    ObjectNode status = review.putObject("status");
+    var rules = status.putArray("resourceRules");
+    ObjectNode leases = rules.addObject();
+    leases.putArray("verbs").add("get").add("create").add("update");
+    leases.putArray("apiGroups").add("coordination.k8s.io");
+    leases.putArray("resources").add("leases");
+    ObjectNode all = rules.addObject();
+    all.putArray("verbs").add("*");
+    all.putArray("apiGroups").add("*");
+    all.putArray("resources").add("*");
+    ObjectNode urls = status.putArray("nonResourceRules").addObject();
+    urls.putArray("verbs").add("*");
+    urls.putArray("nonResourceURLs").add("*");
+    status.put("incomplete", false);
+    return review.toString();
   }
 
   @Override
