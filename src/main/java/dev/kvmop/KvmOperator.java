@@ -64,6 +64,8 @@ public final class KvmOperator {
       mixinStandardHelpOptions = true,
       description = "Reconcile against the current kubeconfig or in-cluster config.")
   static final class Run implements Callable<Integer> {
+    static final String USER_AGENT = "kvm-operator";
+
     @Mixin Flags flags;
 
     @Option(
@@ -75,7 +77,11 @@ public final class KvmOperator {
 
     @Override
     public Integer call() throws Exception {
-      KubernetesClient client = new KubernetesClientBuilder().build();
+      // A User-Agent of its own, so API audit logs (and the RBAC test) can tell its requests apart.
+      io.fabric8.kubernetes.client.Config config =
+          io.fabric8.kubernetes.client.Config.autoConfigure(null);
+      config.setUserAgent(USER_AGENT);
+      KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
       return serve(
           client, flags.settings(!noServerSideApply, flags.leaseName), () -> {}, client::close);
     }

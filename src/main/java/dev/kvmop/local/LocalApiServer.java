@@ -85,6 +85,11 @@ public final class LocalApiServer implements AutoCloseable {
     return s;
   }
 
+  /** Hands every request the server receives to {@code log} (replacing any earlier log). */
+  public void requestLog(java.util.function.Consumer<ApiRequest> log) {
+    dispatcher.requestLog(log);
+  }
+
   public int port() {
     return server.getPort();
   }

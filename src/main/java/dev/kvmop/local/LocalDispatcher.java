@@ -30,6 +30,7 @@ import java.util.Optional;
  */
 final class LocalDispatcher extends Dispatcher {
   static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+  static final String RULES_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
   private static final String JSON = "application/json";
 
   private final Dispatcher crud;
@@ -38,9 +39,15 @@ final class LocalDispatcher extends Dispatcher {
   private final OpenApiV3 openApi = new OpenApiV3(mapper);
   private final TableRenderer tables = new TableRenderer(mapper, Clock.systemUTC());
   private volatile Discovery discovery = new Discovery("127.0.0.1:0");
+  private volatile java.util.function.Consumer<ApiRequest> requestLog = r -> {};
 
   LocalDispatcher(Dispatcher crud) {
     this.crud = crud;
+  }
+
+  /** Every request is handed to {@code log} before it is served (tests audit the operator's). */
+  void requestLog(java.util.function.Consumer<ApiRequest> log) {
+    requestLog = log;
   }
 
   void serverAddress(String hostPort) {
@@ -52,6 +59,8 @@ final class LocalDispatcher extends Dispatcher {
     URI uri = URI.create(request.getPath());
     String path = uri.getRawPath();
     HttpMethod method = request.method();
+    requestLog.accept(
+        new ApiRequest(method.name(), path, uri.getRawQuery(), request.getHeader("User-Agent")));
     if (method == HttpMethod.GET) {
       Optional<MockResponse> local = discoveryOrVersion(path);
       if (local.isPresent()) {
@@ -67,6 +76,9 @@ final class LocalDispatcher extends Dispatcher {
           return table.get();
         }
       }
+    }
+    if (method == HttpMethod.POST && path.equals(RULES_REVIEW_PATH)) {
+      return json(201, rulesReview(request));
     }
     if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
       RecordedRequest rewritten = rewriteWrite(request, path);
@@ -163,6 +175,41 @@ final class LocalDispatcher extends Dispatcher {
         request.getPath(),
         headers,
         new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * The embedded API authorizes nothing, so a SelfSubjectRulesReview (JOSDK checks its Lease
+   * permissions with one before campaigning; the CRUD store would answer 422) is answered as
+   * allowing everything, with the Lease verbs JOSDK looks for spelled out.
+   */
+  private String rulesReview(RecordedRequest request) {
+    JsonNode body;
+    try {
+      body = readTree(request.getBody().getBytes());
+    } catch (UncheckedIOException e) {
+      body = mapper.createObjectNode();
+    }
+    ObjectNode review = mapper.createObjectNode();
+    review.put("apiVersion", "authorization.k8s.io/v1");
+    review.put("kind", "SelfSubjectRulesReview");
+    review.putObject("metadata");
+    review.set(
+        "spec", body.path("spec").isObject() ? body.path("spec") : mapper.createObjectNode());
+    ObjectNode status = review.putObject("status");
+    var rules = status.putArray("resourceRules");
+    ObjectNode leases = rules.addObject();
+    leases.putArray("verbs").add("get").add("create").add("update");
+    leases.putArray("apiGroups").add("coordination.k8s.io");
+    leases.putArray("resources").add("leases");
+    ObjectNode all = rules.addObject();
+    all.putArray("verbs").add("*");
+    all.putArray("apiGroups").add("*");
+    all.putArray("resources").add("*");
+    ObjectNode urls = status.putArray("nonResourceRules").addObject();
+    urls.putArray("verbs").add("*");
+    urls.putArray("nonResourceURLs").add("*");
+    status.put("incomplete", false);
+    return review.toString();
   }
 
   @Override

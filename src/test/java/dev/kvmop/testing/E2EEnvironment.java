@@ -11,6 +11,7 @@ import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.ObjectRef;
+import dev.kvmop.local.ApiRequest;
 import dev.kvmop.local.LocalApiServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
@@ -51,6 +52,10 @@ public final class E2EEnvironment implements AutoCloseable {
    */
   public final Path workRoot;
 
+  /** Every API request made by an operator process (User-Agent kvm-operator), in order. */
+  public final List<ApiRequest> operatorRequests =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+
   private final List<OperatorProcess> operators = new ArrayList<>();
   private int operatorRuns;
 
@@ -66,6 +71,12 @@ public final class E2EEnvironment implements AutoCloseable {
     clientKey = SshKeys.generate("ed25519");
     sshd = new OpenSshServer(sshdConfig).authorize(clientKey.publicKeyLine()).start();
     api = LocalApiServer.start(0);
+    api.requestLog(
+        r -> {
+          if (r.userAgent() != null && r.userAgent().startsWith("kvm-operator")) {
+            operatorRequests.add(r);
+          }
+        });
     api.installBundledCrds();
     client = api.client();
     kubeconfig = dir.resolve("kubeconfig");
@@ -76,9 +87,14 @@ public final class E2EEnvironment implements AutoCloseable {
 
   /** Starts an operator; extra environment such as KVMOP_CRASH_POINT may be given. */
   public OperatorProcess startOperator(Map<String, String> env) {
+    return startOperator(env, List.of());
+  }
+
+  /** Starts an operator with extra environment and extra {@code run} arguments. */
+  public OperatorProcess startOperator(Map<String, String> env, List<String> args) {
     OperatorProcess op =
         new OperatorProcess(
-            kubeconfig, dir.resolve("operator-" + (++operatorRuns) + ".log"), List.of(), env);
+            kubeconfig, dir.resolve("operator-" + (++operatorRuns) + ".log"), args, env);
     operators.add(op);
     return op.start();
   }
