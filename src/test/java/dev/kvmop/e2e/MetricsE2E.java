@@ -94,8 +94,7 @@ class MetricsE2E {
     awaitMetric("kvmop_host_pool_addresses", 0, host[0], host[1], "state=\"allocated\"");
     awaitMetric("kvmop_host_pool_addresses", 4, host[0], host[1], "state=\"free\"");
 
-    // Crash and relaunch on a second guest, which is left running: deleting a guest soon after
-    // its relaunch is not processed at present (see the report of this branch).
+    // Crash, relaunch, delete.
     double restartsBefore = operator.metricSum("kvmop_guest_restarts_total");
     env.client.resource(E2EEnvironment.guest("c1", "node")).create();
     int pid = env.awaitGuest("c1", GuestPhase.Running).getStatus().pid;
@@ -110,6 +109,8 @@ class MetricsE2E {
     await()
         .atMost(E2EEnvironment.WAIT)
         .until(() -> operator.metricSum("kvmop_guest_restarts_total") > restartsBefore);
+    deleteGuest("c1");
+    awaitMetric("kvmop_guests", 0, host[0], host[1], "phase=\"Running\"");
 
     String sshHost = "host=\"default/node\"";
     assertThat(operator.metricSum("kvmop_ssh_command_seconds_count", sshHost, "op=\"probe\""))
@@ -139,28 +140,9 @@ class MetricsE2E {
     assertThat(denied).as("requests deploy/rbac.yaml does not grant").isEmpty();
   }
 
-  /**
-   * Deletes a guest and waits until it is gone. KNOWN BUG (reported on branch eco): against the
-   * embedded API the operator sometimes never sees the deletion of a guest that has been Running a
-   * few seconds (finalizer stays; no cleanup). Until that is fixed, a later no-op annotation edit
-   * re-delivers the deletion, and the test prints that it had to.
-   */
   private static void deleteGuest(String name) {
-    var guests = env.client.resources(KvmGuest.class).inNamespace(E2EEnvironment.NS);
-    guests.withName(name).delete();
-    try {
-      await().atMost(Duration.ofSeconds(15)).until(() -> env.get(name) == null);
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      System.out.println("[bug] deletion of " + name + " not seen in 15 s; nudging it");
-      guests
-          .withName(name)
-          .edit(
-              g -> {
-                g.getMetadata().getAnnotations().put("test.kvmop.dev/nudge", "1");
-                return g;
-              });
-      env.awaitGone(name);
-    }
+    env.client.resources(KvmGuest.class).inNamespace(E2EEnvironment.NS).withName(name).delete();
+    env.awaitGone(name);
   }
 
   private static void awaitMetric(String name, double value, String... fragments) {

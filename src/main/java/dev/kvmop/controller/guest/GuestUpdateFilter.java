@@ -14,17 +14,22 @@ import java.util.Objects;
  * writes still cause no reconcile.
  */
 public final class GuestUpdateFilter implements OnUpdateFilter<KvmGuest> {
+  /**
+   * JOSDK calls this with the NEW resource first ({@code ControllerEventSource.isAcceptedByFilters}
+   * passes {@code (resource, oldResource)}). With the order swapped the deletion mark (set on the
+   * new version only) was filtered out and a guest's deletion went unseen until its next change.
+   */
   @Override
-  public boolean accept(KvmGuest before, KvmGuest after) {
+  public boolean accept(KvmGuest updated, KvmGuest previous) {
     return !Objects.equals(
-            before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
+            previous.getMetadata().getGeneration(), updated.getMetadata().getGeneration())
         || !Objects.equals(
-            annotation(before, Annotations.RESET), annotation(after, Annotations.RESET))
+            annotation(previous, Annotations.RESET), annotation(updated, Annotations.RESET))
         || !Objects.equals(
-            annotation(before, Annotations.RESTART), annotation(after, Annotations.RESTART))
-        || after.getMetadata().getDeletionTimestamp() != null
+            annotation(previous, Annotations.RESTART), annotation(updated, Annotations.RESTART))
+        || updated.getMetadata().getDeletionTimestamp() != null
         || !Objects.equals(
-            before.getMetadata().getFinalizers(), after.getMetadata().getFinalizers());
+            previous.getMetadata().getFinalizers(), updated.getMetadata().getFinalizers());
   }
 
   private static String annotation(HasMetadata r, String key) {
