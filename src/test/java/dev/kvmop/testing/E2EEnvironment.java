@@ -205,7 +205,18 @@ public final class E2EEnvironment implements AutoCloseable {
   }
 
   public void awaitGone(String name) {
-    await().atMost(WAIT).until(() -> get(name) == null);
+    try {
+      await().atMost(WAIT).until(() -> get(name) == null);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "guest "
+              + name
+              + " was not deleted; it is:\n"
+              + client.getKubernetesSerialization().asYaml(get(name))
+              + "\noperator log tail:\n"
+              + tail(operatorLogs(), 60),
+          e);
+    }
   }
 
   public static Condition condition(List<Condition> conditions, String type) {
