@@ -67,13 +67,19 @@ public final class ShellHostAgent implements HostAgent {
       fi
       """;
 
-  /** Writes "$2" to "$1" with mode "$3" unless it already holds exactly that. */
-  static final String WRITE_FILE =
+  /**
+   * Writes "$2" to "$1" with mode "$3" and "$5" to "$4" with mode "$6", each unless it already
+   * holds exactly that (then only the mode is set).
+   */
+  static final String WRITE_FILES =
       """
-      if [ -f "$1" ] && [ "$(cat -- "$1"; echo x)" = "$(printf '%s' "$2"; echo x)" ]; then
-        chmod "$3" -- "$1"; exit 0
-      fi
-      printf '%s' "$2" > "$1.tmp.$$" && chmod "$3" -- "$1.tmp.$$" && mv -f -- "$1.tmp.$$" "$1"
+      write() {
+        if [ -f "$1" ] && [ "$(cat -- "$1"; echo x)" = "$(printf '%s' "$2"; echo x)" ]; then
+          chmod "$3" -- "$1"; return
+        fi
+        printf '%s' "$2" > "$1.tmp.$$" && chmod "$3" -- "$1.tmp.$$" && mv -f -- "$1.tmp.$$" "$1"
+      }
+      write "$1" "$2" "$3" && write "$4" "$5" "$6"
       """;
 
   static final String BRIDGE_SCRIPT = "[ -d \"/sys/class/net/$1/bridge\" ]";
@@ -287,18 +293,29 @@ public final class ShellHostAgent implements HostAgent {
   @Override
   public void writeIfupScript(String workDir, String bridge) throws HostException {
     String dir = workDir.replaceAll("/+$", "");
+    // Written once per connection (and bridge); a changed bridge or a new connection rewrites it.
+    String key = ifupKey(dir, bridge);
+    if (GuestScript.verified(shell, key)) {
+      return;
+    }
     runChecked(
         "ifup",
         List.of(
             "sh",
             "-c",
-            WRITE_FILE,
+            WRITE_FILES,
             "kvmop-write",
             dir + "/qemu-ifup.bridge",
             bridge + "\n",
-            "0644"));
-    runChecked(
-        "ifup", List.of("sh", "-c", WRITE_FILE, "kvmop-write", dir + "/qemu-ifup", IFUP, "0755"));
+            "0644",
+            dir + "/qemu-ifup",
+            IFUP,
+            "0755"));
+    GuestScript.markVerified(shell, key);
+  }
+
+  private static String ifupKey(String dir, String bridge) {
+    return dir + "/qemu-ifup\0" + bridge;
   }
 
   @Override

@@ -331,15 +331,19 @@ class ProvisioningE2E {
   }
 
   private static void editBuild(String name, Consumer<KvmHostSpec.Build> tweak) {
-    env.client
-        .resources(KvmHost.class)
-        .inNamespace(NS)
-        .withName(name)
-        .edit(
-            h -> {
-              tweak.accept(h.getSpec().kvm.build);
-              return h;
-            });
+    // Retried: the operator's status writes bump the resourceVersion under our feet (409).
+    for (int attempt = 1; ; attempt++) {
+      KvmHost h = env.client.resources(KvmHost.class).inNamespace(NS).withName(name).get();
+      tweak.accept(h.getSpec().kvm.build);
+      try {
+        env.client.resource(h).update();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private static void awaitReason(String name, String reason, String messagePart) {

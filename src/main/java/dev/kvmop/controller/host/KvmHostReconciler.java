@@ -60,6 +60,9 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   private final HostTransitions transitions;
   private final Clock clock;
   private final HostProvisioning provisioning;
+  // Hosts whose status was patched mid-reconcile (build progress): the final status then goes out
+  // as a whole, since JOSDK's patch is a diff against the resource as the reconcile received it.
+  private final Set<String> progressPatched = java.util.concurrent.ConcurrentHashMap.newKeySet();
   // Guests are read from this cache by hostRef: a guest created before its host must count too,
   // which JOSDK's secondary index (filled only when an event maps to a known primary) misses.
   private InformerEventSource<KvmGuest, KvmHost> guestSource;
@@ -130,10 +133,16 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     HostOutcome outcome = observe(host, ctx);
     transitions.enter(host, outcome);
     publish(host, ctx);
-    UpdateControl<KvmHost> control =
-        StatusCopy.sameIgnoringProbeTime(before, status, clock, probeInterval(host))
-            ? UpdateControl.noUpdate()
-            : UpdateControl.patchStatus(StatusCopy.freshWithStatus(host));
+    UpdateControl<KvmHost> control;
+    if (progressPatched.remove(hostId(host))) {
+      replaceStatus(host, ctx);
+      control = UpdateControl.noUpdate();
+    } else {
+      control =
+          StatusCopy.sameIgnoringProbeTime(before, status, clock, probeInterval(host))
+              ? UpdateControl.noUpdate()
+              : UpdateControl.patchStatus(StatusCopy.freshWithStatus(host));
+    }
     return outcome.phase() == HostPhase.Failed && !conditionTrue(status, SPEC_VALID)
         ? control
         : control.rescheduleAfter(probeInterval(host));
@@ -239,10 +248,39 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     conditions(host).set(MODULES_LOADED, false, step, message);
     conditions(host).set(READY, false, "Provisioning", message);
     transitions.enter(host, new HostOutcome(HostPhase.Provisioning, step, message));
+    progressPatched.add(hostId(host));
     try {
-      ctx.getClient().resource(StatusCopy.freshWithStatus(host)).patchStatus();
+      replaceStatus(host, ctx);
     } catch (RuntimeException e) {
-      log.debug("progress status patch failed: {}", e.toString());
+      log.debug("progress status update failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * Writes the whole status (PUT on /status against the latest resourceVersion, retried on
+   * conflict): used after mid-reconcile progress writes, when a patch computed against the resource
+   * this reconcile started from would leave stale fields behind.
+   */
+  private void replaceStatus(KvmHost host, Context<KvmHost> ctx) {
+    var resource =
+        ctx.getClient()
+            .resources(KvmHost.class)
+            .inNamespace(host.getMetadata().getNamespace())
+            .withName(host.getMetadata().getName());
+    for (int attempt = 1; ; attempt++) {
+      KvmHost latest = resource.get();
+      if (latest == null) {
+        return;
+      }
+      latest.setStatus(StatusCopy.of(host.getStatus()));
+      try {
+        ctx.getClient().resource(latest).updateStatus();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 3) {
+          throw e;
+        }
+      }
     }
   }
 

@@ -175,21 +175,20 @@ class KvmHostReconcilerTest {
     client.resource(h).create();
 
     KvmHost failed = awaitPhase("bld", HostPhase.Failed);
+    System.out.println(
+        "DEBUG-STATUS " + client.getKubernetesSerialization().asYaml(failed.getStatus()));
     assertThat(condition(failed, Conditions.MODULES_LOADED).getReason())
         .isEqualTo("ConfigureFailed");
     assertThat(condition(failed, Conditions.MODULES_LOADED).getMessage()).contains("boom");
     assertThat(hosts.calls.stream().filter(c -> c.startsWith("insmod"))).isEmpty();
 
     fake.failStep = null;
-    client
-        .resources(KvmHost.class)
-        .withName("bld")
-        .edit(
-            x -> {
-              x.getSpec().kvm.build.configureFlags =
-                  new java.util.ArrayList<>(java.util.List.of("--fixed"));
-              return x;
-            });
+    editSpec(
+        "bld",
+        x -> {
+          x.getSpec().kvm.build.configureFlags =
+              new java.util.ArrayList<>(java.util.List.of("--fixed"));
+        });
     KvmHost ready = awaitPhase("bld", HostPhase.Ready);
     assertThat(ready.getStatus().modules.buildStamp).isNotBlank();
     await()
@@ -200,6 +199,60 @@ class KvmHostReconcilerTest {
         .hasSize(2)
         .anyMatch(c -> c.endsWith("/kernel/kvm.ko"))
         .anyMatch(c -> c.endsWith("/kernel/kvm-intel.ko"));
+  }
+
+  @Test
+  void changedBuildSpecRebuildsButSwapsModulesOnlyWhenNoGuestRuns() {
+    secret("node-a-ssh");
+    var fake = hosts.host("10.0.0.23");
+    fake.facts.virtualization = "vmx";
+    KvmHost h = host("swap", "10.0.0.23");
+    h.getSpec().probeIntervalSeconds = 1;
+    h.getSpec().kvm.modules = dev.kvmop.api.ModulesMode.Build;
+    h.getSpec().kvm.build = new KvmHostSpec.Build();
+    h.getSpec().kvm.build.source = new KvmHostSpec.Source();
+    h.getSpec().kvm.build.source.hostPath = "/srv/kvm.tgz";
+    client.resource(h).create();
+    String first = awaitPhase("swap", HostPhase.Ready).getStatus().modules.buildStamp;
+
+    dev.kvmop.api.KvmGuest g = new dev.kvmop.api.KvmGuest();
+    g.getMetadata().setName("runner");
+    g.setSpec(new dev.kvmop.api.KvmGuestSpec());
+    g.getSpec().hostRef = new ObjectRef("swap");
+    g = client.resource(g).create();
+    g.setStatus(new dev.kvmop.api.KvmGuestStatus());
+    g.getStatus().phase = dev.kvmop.api.GuestPhase.Running;
+    client.resource(g).patchStatus();
+
+    editSpec(
+        "swap",
+        x -> {
+          x.getSpec().kvm.build.configureFlags =
+              new java.util.ArrayList<>(java.util.List.of("--new"));
+        });
+    KvmHost waiting =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> client.resources(KvmHost.class).withName("swap").get(),
+                x -> "WaitingForIdle".equals(condition(x, Conditions.MODULES_LOADED).getReason()));
+    assertThat(waiting.getStatus().phase).isEqualTo(HostPhase.Ready);
+    assertThat(waiting.getStatus().modules.buildStamp).isEqualTo(first);
+    assertThat(fake.buildSteps.stream().filter("Make"::equals)).hasSize(2);
+    assertThat(hosts.calls.stream().filter(c -> c.startsWith("rmmod"))).isEmpty();
+
+    client.resource(g).delete();
+    KvmHost swapped =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> client.resources(KvmHost.class).withName("swap").get(),
+                x -> !first.equals(x.getStatus().modules.buildStamp));
+    assertThat(condition(swapped, Conditions.MODULES_LOADED).getReason()).isEqualTo("Built");
+    assertThat(hosts.calls.stream().filter(c -> c.startsWith("rmmod")))
+        .containsExactly("rmmod 10.0.0.23 kvm_intel", "rmmod 10.0.0.23 kvm");
+    assertThat(hosts.calls.stream().filter(c -> c.startsWith("insmod"))).hasSize(4);
+    assertThat(fake.buildSteps.stream().filter("Make"::equals)).hasSize(2);
   }
 
   @Test
@@ -224,6 +277,22 @@ class KvmHostReconcilerTest {
                     .orElse(""),
             "BridgeMissing"::equals);
     assertThat(hosts.calls).contains("ifup 10.0.0.22 /var/lib/kvmop br0");
+  }
+
+  /** Edits a host, retrying when the operator's status write got there first (409). */
+  private void editSpec(String name, java.util.function.Consumer<KvmHost> change) {
+    for (int attempt = 1; ; attempt++) {
+      KvmHost h = client.resources(KvmHost.class).withName(name).get();
+      change.accept(h);
+      try {
+        client.resource(h).update();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private KvmHost awaitPhase(String name, HostPhase phase) {
