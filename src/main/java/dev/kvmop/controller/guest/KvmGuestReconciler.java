@@ -39,14 +39,10 @@ import java.util.stream.Collectors;
  * GuestProbes}), which also triggers reconciles when it changes.
  */
 // Not generation-aware: the action annotations must trigger a reconcile too (GuestUpdateFilter).
-// Resource versions are not compared: an API server need not order them (the CRUD API reuses the
-// version of the last write when it marks an object deleted), and JOSDK then dropped the deletion
-// that followed our own status write, so cleanup never ran.
 @ControllerConfiguration(
     name = "kvmguest",
     generationAwareEventProcessing = false,
-    informer =
-        @Informer(onUpdateFilter = GuestUpdateFilter.class, comparableResourceVersions = false))
+    informer = @Informer(onUpdateFilter = GuestUpdateFilter.class))
 public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGuest> {
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(KvmGuestReconciler.class);
