@@ -54,7 +54,11 @@ public final class GuestProbes implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService executor;
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
-  private final Map<String, ScheduledFuture<?>> loops = new ConcurrentHashMap<>();
+  private final Map<String, Loop> loops = new ConcurrentHashMap<>();
+
+  /** A host's probe task and the interval it was scheduled with. */
+  private record Loop(ScheduledFuture<?> task, Duration interval) {}
+
   private final Map<String, Object> hostLocks = new ConcurrentHashMap<>();
   private volatile Listener listener =
       new Listener() {
@@ -106,7 +110,19 @@ public final class GuestProbes implements AutoCloseable {
       for (HostDirectory.Entry e : directory.all()) {
         if (e.usable()) {
           wanted.add(e.hostId());
-          loops.computeIfAbsent(e.hostId(), id -> schedule(id, interval(e)));
+          Duration interval = interval(e);
+          // A changed probeIntervalSeconds takes effect by rescheduling the host's loop.
+          loops.compute(
+              e.hostId(),
+              (id, loop) -> {
+                if (loop != null && loop.interval().equals(interval)) {
+                  return loop;
+                }
+                if (loop != null) {
+                  loop.task().cancel(false);
+                }
+                return new Loop(schedule(id, interval), interval);
+              });
         }
       }
       loops.keySet().stream()
@@ -114,7 +130,7 @@ public final class GuestProbes implements AutoCloseable {
           .toList()
           .forEach(
               id -> {
-                loops.remove(id).cancel(false);
+                loops.remove(id).task().cancel(false);
                 snapshots.remove(id);
               });
     } catch (RuntimeException e) {
