@@ -40,7 +40,27 @@ public final class HostDirectory {
     }
   }
 
+  /**
+   * The outcome of the last guest probe of a host: the host answered at {@code at} with {@code
+   * bootId}, or (bootId null) it did not. The host controller reads it so that a steady host costs
+   * one remote command per interval (the probe), not one more for its own liveness check.
+   */
+  public record ProbeMark(java.time.Instant at, String bootId) {
+    public boolean answered() {
+      return bootId != null;
+    }
+  }
+
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  private final Map<String, ProbeMark> marks = new ConcurrentHashMap<>();
+
+  public void probed(String hostId, ProbeMark mark) {
+    marks.put(hostId, mark);
+  }
+
+  public Optional<ProbeMark> lastProbe(String hostId) {
+    return Optional.ofNullable(marks.get(hostId));
+  }
 
   public void publish(Entry entry) {
     entries.put(entry.hostId(), entry);
@@ -48,6 +68,7 @@ public final class HostDirectory {
 
   public void remove(String hostId) {
     entries.remove(hostId);
+    marks.remove(hostId);
   }
 
   public Optional<Entry> get(String hostId) {

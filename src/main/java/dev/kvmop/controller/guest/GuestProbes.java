@@ -179,6 +179,9 @@ public final class GuestProbes implements AutoCloseable {
         log.warn("{} probe failed: {}", hostId, e.toString());
         next = new Snapshot(Instant.now(clock), null, e.toString());
       }
+      directory.probed(
+          hostId,
+          new HostDirectory.ProbeMark(next.at(), next.reachable() ? next.probe().bootId() : null));
       Snapshot previous = snapshots.put(hostId, next);
       notifyChanges(hostId, previous, next);
     }

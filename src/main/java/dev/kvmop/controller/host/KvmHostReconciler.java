@@ -60,6 +60,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   private final HostTransitions transitions;
   private final Clock clock;
   private final HostProvisioning provisioning;
+  private final FullChecks fullChecks;
   // Hosts whose status was patched mid-reconcile (build progress): the final status then goes out
   // as a whole, since JOSDK's patch is a diff against the resource as the reconcile received it.
   private final Set<String> progressPatched = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -80,6 +81,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     this.transitions = new HostTransitions(events, metrics);
     this.clock = clock;
     this.provisioning = new HostProvisioning(events, clock);
+    this.fullChecks = new FullChecks(clock);
   }
 
   @Override
@@ -131,6 +133,9 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     KvmHostStatus status = host.getStatus();
     status.observedGeneration = host.getMetadata().getGeneration();
     HostOutcome outcome = observe(host, ctx);
+    if (outcome.phase() != HostPhase.Ready) {
+      fullChecks.forget(hostId(host));
+    }
     transitions.enter(host, outcome);
     publish(host, ctx);
     UpdateControl<KvmHost> control;
@@ -197,6 +202,18 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     status.observedHostKey = agent.hostKeyFingerprint();
     conditions.set(HOST_KEY_VERIFIED, true, "Verified", "host key " + status.observedHostKey);
     conditions.set(REACHABLE, true, "Connected", "SSH connection established");
+    var steady =
+        fullChecks.steady(
+            hostId(host),
+            host.getMetadata().getGeneration(),
+            status.phase,
+            directory.lastProbe(hostId(host)).orElse(null),
+            probeInterval(host));
+    if (steady.isPresent()) {
+      status.lastProbeTime =
+          steady.get().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+      return ready();
+    }
     try {
       String qemu = HostReadiness.qemuBinary(spec, status);
       status.facts = agent.probeFacts(qemu == null ? "" : qemu);
@@ -239,6 +256,11 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
       return connectFailed(host, e);
     }
     conditions.set(READY, true, "Ready", "host is ready for guests");
+    fullChecks.passed(hostId(host), host.getMetadata().getGeneration(), status.facts.bootId);
+    return ready();
+  }
+
+  private static HostOutcome ready() {
     return new HostOutcome(HostPhase.Ready, "Ready", "connected, facts probed, workDir prepared");
   }
 
@@ -385,6 +407,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     }
     agents.forget(hostId(host));
     provisioning.forget(hostId(host));
+    fullChecks.forget(hostId(host));
     directory.remove(hostId(host));
     metrics.hostRemoved(host.getMetadata().getNamespace(), host.getMetadata().getName());
     return DeleteControl.defaultDelete();
