@@ -34,6 +34,7 @@ final class LocalDispatcher extends Dispatcher {
   private static final String JSON = "application/json";
 
   private final Dispatcher crud;
+  private final Tombstones tombstones = new Tombstones();
   private final ObjectMapper mapper = new ObjectMapper();
   private final KubernetesSerialization serialization = new KubernetesSerialization(mapper, true);
   private final OpenApiV3 openApi = new OpenApiV3(mapper);
@@ -76,10 +77,29 @@ final class LocalDispatcher extends Dispatcher {
           return table.get();
         }
       }
+      if (!isWatch(uri) && FieldSelector.of(uri.getRawQuery()).isPresent()) {
+        return list(request.getPath(), request.getHeaders());
+      }
     }
     if (method == HttpMethod.POST && path.equals(RULES_REVIEW_PATH)) {
       return json(201, rulesReview(request));
     }
+    Optional<ResourcePath> named =
+        method == HttpMethod.GET || method == HttpMethod.POST
+            ? Optional.empty()
+            : ResourcePath.parse(path).filter(rp -> rp.name() != null);
+    JsonNode before = named.map(rp -> current(path, rp)).orElse(null);
+    MockResponse response = write(request, path, method);
+    // a DELETE, or the write that removes the last finalizer, may make the object vanish
+    if (before != null
+        && (method == HttpMethod.DELETE || before.path("metadata").hasNonNull("deletionTimestamp"))
+        && current(path, named.get()) == null) {
+      tombstones.buried(named.get(), before);
+    }
+    return response;
+  }
+
+  private MockResponse write(RecordedRequest request, String path, HttpMethod method) {
     if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
       RecordedRequest rewritten = rewriteWrite(request, path);
       String type = rewritten.getHeader("Content-Type");
@@ -91,6 +111,13 @@ final class LocalDispatcher extends Dispatcher {
       return crud.dispatch(rewritten);
     }
     return crud.dispatch(request);
+  }
+
+  /** The object a request path names (without its subresource), or null when it does not exist. */
+  private JsonNode current(String path, ResourcePath rp) {
+    String objectPath = rp.subresource() == null ? path : path.substring(0, path.lastIndexOf('/'));
+    MockResponse r = crud.dispatch(get(objectPath, Headers.builder().build()));
+    return r.code() == 200 ? readTree(r.getBody().getBytes()) : null;
   }
 
   /**
@@ -288,14 +315,18 @@ final class LocalDispatcher extends Dispatcher {
   }
 
   private MockResponse pollingWatch(String path, String query) {
-    MockResponse r =
-        crud.dispatch(get(PollingWatch.listPath(path, query), Headers.builder().build()));
+    MockResponse r = list(PollingWatch.listPath(path, query), Headers.builder().build());
     if (r.code() != 200) {
       return r;
     }
+    long since = PollingWatch.requestedResourceVersion(query);
     String events =
-        PollingWatch.events(
-            mapper, readTree(r.getBody().getBytes()), PollingWatch.requestedResourceVersion(query));
+        PollingWatch.events(mapper, readTree(r.getBody().getBytes()), since)
+            + ResourcePath.parse(path)
+                .map(
+                    rp ->
+                        tombstones.events(mapper, rp, FieldSelector.of(query).orElse(null), since))
+                .orElse("");
     if (!events.isEmpty()) {
       return json(200, events);
     }
@@ -309,7 +340,7 @@ final class LocalDispatcher extends Dispatcher {
     if (rp.isEmpty() || rp.get().subresource() != null) {
       return Optional.empty();
     }
-    MockResponse r = crud.dispatch(get(request.getPath(), request.getHeaders()));
+    MockResponse r = list(request.getPath(), request.getHeaders());
     if (r.code() != 200) {
       return Optional.of(r);
     }
@@ -317,6 +348,36 @@ final class LocalDispatcher extends Dispatcher {
     boolean fullObject = query != null && query.contains("includeObject=Object");
     ObjectNode table = tables.render(body, printerColumns(rp.get()), fullObject);
     return Optional.of(json(200, table.toString()));
+  }
+
+  /** A GET passed to the CRUD mock, with any fieldSelector applied here to a list's items. */
+  private MockResponse list(String pathAndQuery, Headers headers) {
+    URI uri = URI.create(pathAndQuery);
+    Optional<FieldSelector> selector = FieldSelector.of(uri.getRawQuery());
+    if (selector.isEmpty()) {
+      return crud.dispatch(get(pathAndQuery, headers));
+    }
+    String query = FieldSelector.without(uri.getRawQuery());
+    MockResponse r =
+        crud.dispatch(get(uri.getRawPath() + (query.isEmpty() ? "" : "?" + query), headers));
+    JsonNode body = r.code() == 200 ? readTree(r.getBody().getBytes()) : null;
+    if (body == null || !body.path("items").isArray()) {
+      return r;
+    }
+    var kept = mapper.createArrayNode();
+    body.get("items")
+        .forEach(
+            i -> {
+              if (selector.get().matches(i)) {
+                kept.add(i);
+              }
+            });
+    ((ObjectNode) body).set("items", kept);
+    if (!kept.isEmpty() && kept.get(0).hasNonNull("kind")) {
+      // client-go's typed lists (kubectl describe's EventList) refuse the mock's kind "List"
+      ((ObjectNode) body).put("kind", kept.get(0).get("kind").asText() + "List");
+    }
+    return json(200, body.toString());
   }
 
   private List<JsonNode> printerColumns(ResourcePath rp) {

@@ -1,14 +1,15 @@
 package dev.kvmop.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Deleting an object that has finalizers is a change watchers must see (deletionTimestamp). */
@@ -38,12 +39,10 @@ class LocalApiDeleteWatchTest {
                     @Override
                     public void onClose(WatcherException cause) {}
                   })) {
-        Thread.sleep(500);
         cms.withName("f").delete();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (seen.stream().noneMatch(s -> !s.endsWith("null")) && System.nanoTime() < end) {
-          Thread.sleep(100);
-        }
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> seen.stream().anyMatch(s -> !s.endsWith("null")));
       }
       assertThat(cms.withName("f").get().getMetadata().getDeletionTimestamp()).isNotNull();
       assertThat(seen)

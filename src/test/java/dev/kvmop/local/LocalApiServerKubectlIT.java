@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kvmop.api.KvmHost;
+import dev.kvmop.testing.Kubectl;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,17 +22,9 @@ class LocalApiServerKubectlIT {
   static LocalApiServer server;
   static Path kubeconfig;
 
-  record Result(int exit, String out, String err) {}
-
   @BeforeAll
   static void start() throws Exception {
-    Result version = runRaw(List.of("kubectl", "version", "--client"));
-    assertThat(version.exit())
-        .as(
-            "kubectl is required for this IT (Debian/Ubuntu package kubernetes-client or "
-                + "https://kubernetes.io/docs/tasks/tools/): %s",
-            version.err())
-        .isZero();
+    Kubectl.requireInstalled();
     server = LocalApiServer.start(0);
     server.installBundledCrds();
     kubeconfig = dir.resolve("kubeconfig");
@@ -49,37 +38,12 @@ class LocalApiServerKubectlIT {
     }
   }
 
-  static Result runRaw(List<String> cmd) throws IOException, InterruptedException {
-    Process p;
-    try {
-      p =
-          new ProcessBuilder(cmd)
-              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-              .start();
-    } catch (IOException e) {
-      return new Result(127, "", e.toString());
-    }
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(
-        p.exitValue(),
-        new String(out, StandardCharsets.UTF_8),
-        new String(err, StandardCharsets.UTF_8));
-  }
-
-  static Result kubectl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
-    cmd.addAll(List.of(args));
-    return runRaw(cmd);
+  static Kubectl.Result kubectl(String... args) throws Exception {
+    return new Kubectl(kubeconfig).run(args);
   }
 
   static String ok(String... args) throws Exception {
-    Result r = kubectl(args);
-    assertThat(r.exit())
-        .as("kubectl %s\nstdout: %s\nstderr: %s", String.join(" ", args), r.out(), r.err())
-        .isZero();
-    return r.out();
+    return new Kubectl(kubeconfig).ok(args);
   }
 
   static final String MANIFEST =
@@ -211,5 +175,35 @@ class LocalApiServerKubectlIT {
     String out = new String(wait.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(wait.exitValue()).as(out).isZero();
     assertThat(out).contains("condition met");
+  }
+
+  /** kubectl delete waits (by watch) until the last finalizer is removed and the object is gone. */
+  @Test
+  void deleteWaitsForFinalizersAndReturnsWhenTheObjectIsGone() throws Exception {
+    var hosts = server.client().resources(KvmHost.class).inNamespace("default");
+    KvmHost h = new KvmHost();
+    h.getMetadata().setName("held");
+    h.getMetadata().setFinalizers(java.util.List.of("test.kvmop.dev/hold"));
+    h.setSpec(new dev.kvmop.api.KvmHostSpec());
+    hosts.resource(h).create();
+    Process delete =
+        new ProcessBuilder(new Kubectl(kubeconfig).command("delete", "kh", "held", "--timeout=30s"))
+            .redirectErrorStream(true)
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> hosts.withName("held").get().getMetadata().getDeletionTimestamp() != null);
+    assertThat(delete.isAlive()).as("kubectl waits while the finalizer holds the object").isTrue();
+    hosts
+        .withName("held")
+        .edit(
+            x -> {
+              x.getMetadata().setFinalizers(java.util.List.of());
+              return x;
+            });
+    assertThat(delete.waitFor(25, TimeUnit.SECONDS)).isTrue();
+    String out = new String(delete.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(delete.exitValue()).as(out).isZero();
+    assertThat(hosts.withName("held").get()).isNull();
   }
 }

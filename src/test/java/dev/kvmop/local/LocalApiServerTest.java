@@ -381,4 +381,42 @@ class LocalApiServerTest {
           .containsExactlyInAnyOrderElementsOf(LocalApiServer.BUNDLED_CRDS);
     }
   }
+
+  /** kubectl describe finds an object's Events by involvedObject.* field selectors. */
+  @Test
+  void listsAreFilteredByNestedFieldSelectors() {
+    var client = server.client();
+    for (String name : List.of("web", "db")) {
+      client
+          .v1()
+          .events()
+          .inNamespace("fs")
+          .resource(
+              new io.fabric8.kubernetes.api.model.EventBuilder()
+                  .withNewMetadata()
+                  .withName(name + ".1")
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withKind("KvmGuest")
+                  .withName(name)
+                  .withUid("uid-" + name)
+                  .endInvolvedObject()
+                  .withReason("Launched")
+                  .build())
+          .create();
+    }
+    var events = client.v1().events().inNamespace("fs");
+    assertThat(
+            events
+                .withField("involvedObject.name", "web")
+                .withField("involvedObject.uid", "uid-web")
+                .list()
+                .getItems())
+        .extracting(e -> e.getMetadata().getName())
+        .containsExactly("web.1");
+    assertThat(events.withoutField("involvedObject.name", "web").list().getItems())
+        .extracting(e -> e.getMetadata().getName())
+        .containsExactly("db.1");
+    assertThat(events.withField("involvedObject.kind", "KvmHost").list().getItems()).isEmpty();
+  }
 }
