@@ -94,7 +94,12 @@ final class LocalDispatcher extends Dispatcher {
     if (before != null
         && (method == HttpMethod.DELETE || before.path("metadata").hasNonNull("deletionTimestamp"))
         && current(path, named.get()) == null) {
-      tombstones.buried(named.get(), before);
+      JsonNode last = tombstones.buried(named.get(), before);
+      // the mock answers the write that removed the last finalizer with an empty body; an API
+      // server returns the object (JOSDK's finalizer removal fails on null otherwise)
+      if (response.code() / 100 == 2 && isEmpty(response)) {
+        return json(200, last.toString());
+      }
     }
     return response;
   }
@@ -111,6 +116,14 @@ final class LocalDispatcher extends Dispatcher {
       return crud.dispatch(rewritten);
     }
     return crud.dispatch(request);
+  }
+
+  private static boolean isEmpty(MockResponse r) {
+    if (r.getBody() == null) {
+      return true;
+    }
+    String body = new String(r.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    return body.isBlank() || body.strip().equals("null");
   }
 
   /** The object a request path names (without its subresource), or null when it does not exist. */

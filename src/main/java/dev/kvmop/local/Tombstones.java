@@ -21,15 +21,21 @@ final class Tombstones {
 
   private final Deque<Tombstone> recent = new ArrayDeque<>();
 
-  /** Records that the object last seen as {@code object} is gone. */
-  synchronized void buried(ResourcePath where, JsonNode object) {
+  /**
+   * Records that the object last seen as {@code object} is gone; returns its final state (no
+   * finalizers left, a newer resourceVersion), which is also what the API answers the write with.
+   */
+  synchronized JsonNode buried(ResourcePath where, JsonNode object) {
     ObjectNode copy = object.deepCopy();
     long rv = resourceVersion(object) + 1;
-    ((ObjectNode) copy.path("metadata")).put("resourceVersion", Long.toString(rv));
+    ObjectNode metadata = (ObjectNode) copy.path("metadata");
+    metadata.put("resourceVersion", Long.toString(rv));
+    metadata.remove("finalizers");
     recent.addLast(new Tombstone(where, copy, rv));
     if (recent.size() > KEEP) {
       recent.removeFirst();
     }
+    return copy;
   }
 
   /** DELETED events for the watched collection newer than {@code sinceRv}, one per line. */
