@@ -427,7 +427,8 @@ final class GuestLifecycle {
         switch (run.guest().getSpec().runStrategy) {
           case Always -> true;
           case RerunOnFailure -> s.phase != GuestPhase.Succeeded;
-          case Manual, Halted -> false;
+          // Unrecognized never gets here: spec validation stops the reconcile first.
+          case Manual, Halted, Unrecognized -> false;
         };
     return wanted ? start(run, host) : null;
   }
@@ -563,6 +564,7 @@ final class GuestLifecycle {
       case Kvm -> kvm ? "kvm" : null;
       case Tcg -> "tcg";
       case Auto -> kvm ? "kvm" : (tcgAllowed ? "tcg" : null);
+      case Unrecognized -> null;
     };
   }
 
