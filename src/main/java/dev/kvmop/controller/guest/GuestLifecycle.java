@@ -93,7 +93,8 @@ final class GuestLifecycle {
   Duration reconcile(GuestRun run, Optional<KvmHost> host) {
     String hostName = run.guest().getSpec().hostRef.name;
     if (host.isEmpty()) {
-      return waitForHost(run, "HostNotFound", "KvmHost " + hostName + " does not exist");
+      return waitForHost(
+          run, "HostNotFound", "spec.hostRef.name: KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = c.directory().get(run.hostId());
     if (entry.isEmpty() && launched(run.status())) {
