@@ -85,12 +85,7 @@ class BadInputMatrixTest {
   @BeforeEach
   void start() throws Exception {
     CrudApi.installCrds(client);
-    operator =
-        new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withUseSSAToPatchPrimaryResource(false)
-                    .withCloseClientOnStop(false));
+    operator = CrudApi.operator(client);
     Clock clock = Clock.systemUTC();
     connections = new HostConnections(new SshRemoteShellFactory(), clock);
     var agents =

@@ -224,15 +224,7 @@ class GuestConcurrencyE2E {
   }
 
   private static List<KvmGuest> guests(String prefix) {
-    return env
-        .client
-        .resources(KvmGuest.class)
-        .inNamespace(E2EEnvironment.NS)
-        .list()
-        .getItems()
-        .stream()
-        .filter(g -> g.getMetadata().getName().startsWith(prefix))
-        .toList();
+    return env.guestsNamed(prefix);
   }
 
   private static List<KvmGuest> phase(String prefix, GuestPhase phase) {

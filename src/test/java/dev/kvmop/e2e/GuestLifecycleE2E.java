@@ -257,13 +257,7 @@ class GuestLifecycleE2E {
   }
 
   private static List<KvmGuest> guests(String prefix) {
-    return env
-        .client
-        .resources(KvmGuest.class)
-        .inNamespace(E2EEnvironment.NS)
-        .list()
-        .getItems()
-        .stream()
+    return env.guestsNamed(prefix).stream()
         .filter(g -> g.getMetadata().getName().matches(prefix + "[0-9]+"))
         .filter(g -> g.getStatus() != null)
         .toList();

@@ -264,6 +264,13 @@ public final class E2EEnvironment implements AutoCloseable {
     return awaitGuest(name, g -> g.getStatus().phase == phase);
   }
 
+  /** The guests whose name starts with {@code prefix}. */
+  public List<KvmGuest> guestsNamed(String prefix) {
+    return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
+        .filter(g -> g.getMetadata().getName().startsWith(prefix))
+        .toList();
+  }
+
   public KvmGuest get(String name) {
     return client.resources(KvmGuest.class).inNamespace(NS).withName(name).get();
   }
