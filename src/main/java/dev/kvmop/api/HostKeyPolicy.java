@@ -10,27 +10,15 @@ public enum HostKeyPolicy {
   /** The first key seen is recorded in {@code status.observedHostKey} and pinned from then on. */
   TrustOnFirstUse,
 
-  /**
-   * Not a value users write: what an unknown string in the JSON reads as (an API server that does
-   * not enforce the CRD's enum let it through). Spec validation rejects it naming the field; left
-   * out of the CRD by {@code @JsonIgnore}.
-   */
+  /** Not a value users write: what an unknown string reads as; left out of the CRD. */
   @JsonIgnore
   Unrecognized;
 
   /**
-   * Reads the JSON value. An unknown string becomes {@link #Unrecognized} instead of an error: a
-   * deserialization error would stop the informer, and with it the operator, for every object of
-   * the kind. (Not null: JOSDK's clone drops nulls and the field initializer would bring back the
-   * default, silently replacing the user's typo.)
+   * Reads the JSON value; an unknown string is {@link #Unrecognized} (see {@link LenientEnums}).
    */
   @JsonCreator
   public static HostKeyPolicy fromJson(String value) {
-    for (HostKeyPolicy v : values()) {
-      if (v.name().equals(value)) {
-        return v;
-      }
-    }
-    return Unrecognized;
+    return LenientEnums.read(HostKeyPolicy.class, value, Unrecognized);
   }
 }

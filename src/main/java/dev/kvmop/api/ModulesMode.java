@@ -12,27 +12,15 @@ public enum ModulesMode {
   /** Build kvm from a source tarball and insmod the result. */
   Build,
 
-  /**
-   * Not a value users write: what an unknown string in the JSON reads as (an API server that does
-   * not enforce the CRD's enum let it through). Spec validation rejects it naming the field; left
-   * out of the CRD by {@code @JsonIgnore}.
-   */
+  /** Not a value users write: what an unknown string reads as; left out of the CRD. */
   @JsonIgnore
   Unrecognized;
 
   /**
-   * Reads the JSON value. An unknown string becomes {@link #Unrecognized} instead of an error: a
-   * deserialization error would stop the informer, and with it the operator, for every object of
-   * the kind. (Not null: JOSDK's clone drops nulls and the field initializer would bring back the
-   * default, silently replacing the user's typo.)
+   * Reads the JSON value; an unknown string is {@link #Unrecognized} (see {@link LenientEnums}).
    */
   @JsonCreator
   public static ModulesMode fromJson(String value) {
-    for (ModulesMode v : values()) {
-      if (v.name().equals(value)) {
-        return v;
-      }
-    }
-    return Unrecognized;
+    return LenientEnums.read(ModulesMode.class, value, Unrecognized);
   }
 }

@@ -59,6 +59,7 @@ public final class LocalApiServer implements AutoCloseable {
   private final KubernetesClient client;
 
   private LocalApiServer(int port) {
+    UniqueUids.seed();
     HashMap<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     dispatcher = new LocalDispatcher(new KubernetesMixedDispatcher(responses));
     server =

@@ -1,8 +1,10 @@
 package dev.kvmop.qemu;
 
+import dev.kvmop.api.Accel;
 import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.Patterns;
+import dev.kvmop.api.RunStrategy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,8 +62,8 @@ public final class GuestSpecValidation {
     }
     List<String> errors = new ArrayList<>();
     checkHostRef(spec, errors);
-    required(spec.runStrategy, "spec.runStrategy", errors);
-    required(spec.accel, "spec.accel", errors);
+    oneOf(spec.runStrategy, RunStrategy.Unrecognized, "spec.runStrategy", errors);
+    oneOf(spec.accel, Accel.Unrecognized, "spec.accel", errors);
     range(spec.cpus, "spec.cpus", 1, 512, errors);
     checkMemory(spec.memory, errors);
     if (spec.machine == null) {
@@ -151,7 +153,7 @@ public final class GuestSpecValidation {
       errors.add("spec.network: required");
       return;
     }
-    required(network.type, "spec.network.type", errors);
+    oneOf(network.type, NetworkType.Unrecognized, "spec.network.type", errors);
     if (network.model == null || !NIC_MODEL.matcher(network.model).matches()) {
       errors.add("spec.network.model: invalid NIC model " + quoted(network.model));
     }
@@ -255,9 +257,22 @@ public final class GuestSpecValidation {
     return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
   }
 
-  private static void required(Object value, String path, List<String> errors) {
+  /**
+   * An enum field: present and one of its values. {@code unrecognized} is what an unknown string in
+   * the JSON reads as (see the enum's {@code fromJson}).
+   */
+  private static <E extends Enum<E>> void oneOf(
+      E value, E unrecognized, String path, List<String> errors) {
     if (value == null) {
       errors.add(path + ": required");
+    } else if (value == unrecognized) {
+      errors.add(
+          path
+              + ": must be one of "
+              + java.util.Arrays.stream(unrecognized.getDeclaringClass().getEnumConstants())
+                  .filter(v -> v != unrecognized)
+                  .map(Enum::name)
+                  .collect(java.util.stream.Collectors.joining(", ")));
     }
   }
 

@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -214,32 +213,6 @@ class GuestLifecycleE2E {
   }
 
   @Test
-  void pidfileNamingAnotherProcessIsNeverTakenForTheGuest() throws Exception {
-    env.client.resource(guest("impostor", "node")).create();
-    KvmGuest g = env.awaitGuest("impostor", GuestPhase.Running);
-    Process sleeper = new ProcessBuilder("sleep", "300").start();
-    try {
-      Path dir = guestDir(g);
-      ProcessHandle qemu = ProcessHandle.of(g.getStatus().pid).orElseThrow();
-      qemu.destroyForcibly();
-      qemu.onExit().get(10, TimeUnit.SECONDS);
-      Files.writeString(dir.resolve("pid"), sleeper.pid() + "\n");
-
-      KvmGuest after =
-          env.awaitGuest(
-              "impostor",
-              x -> x.getStatus().lastExit != null && x.getStatus().phase != GuestPhase.Running);
-      assertThat(after.getStatus().pid).isNull();
-      KvmGuest relaunched = env.awaitGuest("impostor", GuestPhase.Running);
-      assertThat((long) relaunched.getStatus().pid).isNotEqualTo(sleeper.pid());
-      assertThat(E2EEnvironment.isQemu(relaunched.getStatus().pid)).isTrue();
-      assertThat(sleeper.isAlive()).as("the impostor is never signalled").isTrue();
-    } finally {
-      sleeper.destroyForcibly();
-    }
-  }
-
-  @Test
   void deleteStopsQemuRemovesItsDirectoryAndFreesTheAddress() {
     env.client.resource(networkedGuest("bye", "node")).create();
     KvmGuest g = env.awaitSteady("bye");
@@ -284,13 +257,7 @@ class GuestLifecycleE2E {
   }
 
   private static List<KvmGuest> guests(String prefix) {
-    return env
-        .client
-        .resources(KvmGuest.class)
-        .inNamespace(E2EEnvironment.NS)
-        .list()
-        .getItems()
-        .stream()
+    return env.guestsNamed(prefix).stream()
         .filter(g -> g.getMetadata().getName().matches(prefix + "[0-9]+"))
         .filter(g -> g.getStatus() != null)
         .toList();

@@ -67,6 +67,34 @@ class LocalApiServerTest {
   }
 
   @Test
+  void uidsAreNotTheMockCounterFromZero() {
+    // The operator's qemu identity is -uuid <metadata.uid>; two processes with an embedded API
+    // must not hand out the same uids (the mock's counter starts at 0 in every process).
+    var client = server.client();
+    List<String> uids = new java.util.ArrayList<>();
+    for (String name : List.of("uid-a", "uid-b")) {
+      uids.add(
+          client
+              .configMaps()
+              .resource(
+                  new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                      .withNewMetadata()
+                      .withName(name)
+                      .endMetadata()
+                      .build())
+              .create()
+              .getMetadata()
+              .getUid());
+    }
+    assertThat(uids).doesNotHaveDuplicates();
+    for (String uid : uids) {
+      assertThat(java.util.UUID.fromString(uid).getLeastSignificantBits())
+          .as(uid)
+          .isGreaterThan(1L << 32);
+    }
+  }
+
+  @Test
   void coreDiscovery() throws Exception {
     assertThat(getJson("/api?timeout=32s").path("versions").get(0).asText()).isEqualTo("v1");
     JsonNode v1 = getJson("/api/v1");

@@ -205,4 +205,27 @@ class GuestSpecValidationTest {
     spec.network = null;
     assertThat(GuestSpecValidation.validate(spec)).containsExactly("spec.network: required");
   }
+
+  @Test
+  void unknownEnumValuesReadAsUnrecognizedAndAreRefused() {
+    var json = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+    String text =
+        json.asJson(valid())
+            .replace("\"Always\"", "\"always\"")
+            .replace("\"Auto\"", "\"Hvf\"")
+            .replace("\"Bridge\"", "\"Macvtap\"");
+    KvmGuestSpec spec = json.unmarshal(text, KvmGuestSpec.class);
+    // JOSDK clones through JSON: the value must stay unrecognized, not fall back to the default.
+    KvmGuestSpec cloned = json.unmarshal(json.asJson(spec), KvmGuestSpec.class);
+    for (KvmGuestSpec s : List.of(spec, cloned)) {
+      assertThat(s.runStrategy).isEqualTo(dev.kvmop.api.RunStrategy.Unrecognized);
+      assertThat(s.accel).isEqualTo(dev.kvmop.api.Accel.Unrecognized);
+      assertThat(s.network.type).isEqualTo(NetworkType.Unrecognized);
+      assertThat(GuestSpecValidation.validate(s))
+          .containsExactly(
+              "spec.runStrategy: must be one of Always, RerunOnFailure, Manual, Halted",
+              "spec.accel: must be one of Auto, Kvm, Tcg",
+              "spec.network.type: must be one of Bridge, User, None");
+    }
+  }
 }

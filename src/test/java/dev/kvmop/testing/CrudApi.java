@@ -24,4 +24,16 @@ public final class CrudApi {
       }
     }
   }
+
+  /**
+   * An operator on the CRUD API: JSON patches (the CRUD API has no server-side apply), and the
+   * test's client left open when it stops.
+   */
+  public static io.javaoperatorsdk.operator.Operator operator(KubernetesClient client) {
+    return new io.javaoperatorsdk.operator.Operator(
+        o ->
+            o.withKubernetesClient(client)
+                .withUseSSAToPatchPrimaryResource(false)
+                .withCloseClientOnStop(false));
+  }
 }

@@ -198,6 +198,20 @@ public final class E2EEnvironment implements AutoCloseable {
     return g;
   }
 
+  /**
+   * The cheapest guest that holds a pool address: machine microvm (a virtio-mmio bus for the NIC,
+   * no PCI, no firmware to run), user networking, 16 MiB, and {@code -S} so its vCPU never runs:
+   * hundreds fit on a 2-core machine.
+   */
+  public static KvmGuest pooledGuest(String name, String host) {
+    KvmGuest g = guest(name, host);
+    g.getSpec().machine = "microvm";
+    g.getSpec().network.type = NetworkType.User;
+    g.getSpec().network.model = "virtio-net-device";
+    g.getSpec().extraArgs = new ArrayList<>(List.of("-S"));
+    return g;
+  }
+
   public KvmHost awaitHost(String name, HostPhase phase) {
     return await()
         .atMost(WAIT)
@@ -248,6 +262,13 @@ public final class E2EEnvironment implements AutoCloseable {
 
   public KvmGuest awaitGuest(String name, GuestPhase phase) {
     return awaitGuest(name, g -> g.getStatus().phase == phase);
+  }
+
+  /** The guests whose name starts with {@code prefix}. */
+  public List<KvmGuest> guestsNamed(String prefix) {
+    return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
+        .filter(g -> g.getMetadata().getName().startsWith(prefix))
+        .toList();
   }
 
   public KvmGuest get(String name) {
@@ -312,10 +333,42 @@ public final class E2EEnvironment implements AutoCloseable {
 
   /** Kills every qemu this environment's hosts started (identified by their work dirs). */
   public void killLeftoverQemu() {
+    liveQemu()
+        .keySet()
+        .forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+  }
+
+  /**
+   * Live (not zombie) qemu processes this environment's hosts started, pid → its {@code -uuid}
+   * value, from one scan of /proc.
+   */
+  public Map<Long, String> liveQemu() {
     String marker = workRoot.toString() + "/";
+    Map<Long, String> found = new java.util.TreeMap<>();
     ProcessHandle.allProcesses()
-        .filter(p -> isQemu(p.pid()) && cmdline(p.pid()).contains(marker))
-        .forEach(ProcessHandle::destroyForcibly);
+        .filter(p -> isQemu(p.pid()))
+        .forEach(
+            p -> {
+              List<String> args = List.of(cmdline(p.pid()).split("\0"));
+              int i = args.indexOf("-uuid");
+              if (String.join(" ", args).contains(marker) && i >= 0 && i + 1 < args.size()) {
+                found.put(p.pid(), args.get(i + 1));
+              }
+            });
+    return found;
+  }
+
+  /** The guest directories below a host's workDir (empty when there are none). */
+  public List<Path> guestDirs(String hostName) {
+    Path guests = workRoot.resolve(hostName).resolve("guests");
+    if (!Files.isDirectory(guests)) {
+      return List.of();
+    }
+    try (var files = Files.list(guests)) {
+      return files.sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override

@@ -93,7 +93,8 @@ final class GuestLifecycle {
   Duration reconcile(GuestRun run, Optional<KvmHost> host) {
     String hostName = run.guest().getSpec().hostRef.name;
     if (host.isEmpty()) {
-      return waitForHost(run, "HostNotFound", "KvmHost " + hostName + " does not exist");
+      return waitForHost(
+          run, "HostNotFound", "spec.hostRef.name: KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = c.directory().get(run.hostId());
     if (entry.isEmpty() && launched(run.status())) {
@@ -427,7 +428,8 @@ final class GuestLifecycle {
         switch (run.guest().getSpec().runStrategy) {
           case Always -> true;
           case RerunOnFailure -> s.phase != GuestPhase.Succeeded;
-          case Manual, Halted -> false;
+          // Unrecognized never gets here: spec validation stops the reconcile first.
+          case Manual, Halted, Unrecognized -> false;
         };
     return wanted ? start(run, host) : null;
   }
@@ -563,6 +565,7 @@ final class GuestLifecycle {
       case Kvm -> kvm ? "kvm" : null;
       case Tcg -> "tcg";
       case Auto -> kvm ? "kvm" : (tcgAllowed ? "tcg" : null);
+      case Unrecognized -> null;
     };
   }
 

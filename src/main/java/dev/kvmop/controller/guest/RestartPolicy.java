@@ -29,7 +29,8 @@ final class RestartPolicy {
             case Killed -> GuestPhase.Stopped;
             default -> GuestPhase.Failed;
           };
-      case Halted -> GuestPhase.Stopped;
+      // Unrecognized never gets here (spec validation first); if it did, it would not relaunch.
+      case Halted, Unrecognized -> GuestPhase.Stopped;
     };
   }
 

@@ -310,6 +310,10 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
     var conditions = conditions(host);
     String reason = e.reason().name();
     String message = e.getMessage();
+    if (e.reason() == HostException.Reason.InvalidCredentials) {
+      // Name the field and the Secret the user has to fix (never the key or the passphrase).
+      message = "spec.credentialsSecretRef: Secret " + secretName(host) + ": " + message;
+    }
     switch (e.reason()) {
       case HostKeyMismatch -> {
         conditions.set(HOST_KEY_VERIFIED, false, reason, message);

@@ -68,12 +68,7 @@ class KvmGuestReconcilerTest {
 
   /** A fresh operator process: new reconcilers, directory and probes; same API and hosts. */
   void startOperator() {
-    operator =
-        new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withUseSSAToPatchPrimaryResource(false)
-                    .withCloseClientOnStop(false));
+    operator = CrudApi.operator(client);
     Clock clock = Clock.systemUTC();
     DomainMetrics metrics = new DomainMetrics(new SimpleMeterRegistry());
     EventRecorder events = new EventRecorder(client, clock);

@@ -70,12 +70,7 @@ class HostCredentialsIT {
     CrudApi.installCrds(client);
     Clock clock = Clock.systemUTC();
     connections = new HostConnections(new SshRemoteShellFactory(), clock);
-    operator =
-        new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withUseSSAToPatchPrimaryResource(false)
-                    .withCloseClientOnStop(false));
+    operator = CrudApi.operator(client);
     operator.register(
         new KvmHostReconciler(
             new ConnectedHostAgents(connections),

@@ -42,12 +42,7 @@ class KvmHostReconcilerTest {
   @BeforeEach
   void start() throws Exception {
     CrudApi.installCrds(client);
-    operator =
-        new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withUseSSAToPatchPrimaryResource(false)
-                    .withCloseClientOnStop(false));
+    operator = CrudApi.operator(client);
     Clock clock = Clock.systemUTC();
     operator.register(
         new KvmHostReconciler(
