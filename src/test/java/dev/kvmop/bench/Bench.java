@@ -78,7 +78,9 @@ public final class Bench {
     DEFAULTS.put("b6-interval", "10");
     DEFAULTS.put("window", "60");
     DEFAULTS.put("create-threads", "16");
-    DEFAULTS.put("operator-java-opts", "-XX:+UseSerialGC -XX:MaxRAMPercentage=60 -Xss512k");
+    // The Dockerfile's flags, with MaxRAM standing in for the Deployment's 512Mi memory limit.
+    DEFAULTS.put(
+        "operator-java-opts", "-XX:+UseSerialGC -XX:MaxRAMPercentage=60 -Xss512k -XX:MaxRAM=512m");
     DEFAULTS.put("cleanup-timeout", "180");
     DEFAULTS.put("out", "docs/benchmarks.md");
   }
