@@ -196,6 +196,10 @@ final class SshRemoteShell implements RemoteShell {
     while (true) {
       try {
         return ssh.startSession();
+      } catch (IllegalStateException e) {
+        // sshj's "Not connected": the transport died after our last check. A lost connection, to
+        // be reported as one (Unreachable), not an unexpected error escaping to the reconciler.
+        throw new IOException("cannot open a session: " + e.getMessage(), e);
       } catch (OpenFailException e) {
         if (remaining(deadline) < TimeUnit.MILLISECONDS.toNanos(pause) || !ssh.isConnected()) {
           throw e;
