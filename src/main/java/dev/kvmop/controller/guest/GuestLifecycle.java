@@ -295,7 +295,9 @@ final class GuestLifecycle {
     }
     CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
     launchedAt.put(run.uid(), Instant.now(c.clock()));
-    boolean relaunch = s.startedAt != null && !p.adopted();
+    // A relaunch: a new process after one that ran. An adopted process is one too when the last
+    // exit came after the recorded start (a relaunch whose confirmation was lost).
+    boolean relaunch = s.startedAt != null && (!p.adopted() || exitedSinceStart(s));
     if (relaunch) {
       s.restarts = (s.restarts == null ? 0 : s.restarts) + 1;
       c.transitions().restarted();
@@ -325,9 +327,12 @@ final class GuestLifecycle {
     KvmGuestStatus s = run.status();
     var snapshot = c.probes().snapshot(run.hostId()).orElse(null);
     Observed seen = Observed.from(snapshot, dirs(run, host).dir(), s, launchedAt.get(run.uid()));
-    if (s.pid == null && !(seen instanceof Observed.Running)) {
+    if (s.pid == null
+        && (run.guest().getSpec().runStrategy != RunStrategy.Halted
+            || !(seen instanceof Observed.Running))) {
       // No launch was confirmed (the connection dropped mid-launch or mid-restart), so nothing is
-      // known to have exited: launch again, which adopts a qemu that did start.
+      // known to have exited: launch again, which adopts a qemu that did start and records it as
+      // a launch does (startedAt, argv, boot id, restarts), even when a probe already saw it.
       return start(run, host);
     }
     if (seen instanceof Observed.Exited x) {
@@ -583,6 +588,12 @@ final class GuestLifecycle {
         && Duration.between(Instant.parse(s.startedAt), Instant.now(c.clock()))
                 .compareTo(RestartPolicy.STABLE_RUN)
             >= 0;
+  }
+
+  private static boolean exitedSinceStart(KvmGuestStatus s) {
+    return s.lastExit != null
+        && s.lastExit.at != null
+        && Instant.parse(s.lastExit.at).isAfter(Instant.parse(s.startedAt));
   }
 
   static boolean launched(KvmGuestStatus s) {

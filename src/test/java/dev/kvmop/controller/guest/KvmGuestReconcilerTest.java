@@ -274,6 +274,33 @@ class KvmGuestReconcilerTest {
   }
 
   @Test
+  void launchWhoseReplyWasLostIsAdoptedAsALaunchAndItsRelaunchCounted() {
+    createHost("node-a", 1);
+    fake.loseNextLaunchReply(
+        new HostException(HostException.Reason.Unreachable, "connection reset"));
+    client.resource(guest("vm-a", "node-a")).create();
+
+    // The qemu started; the operator only lost the answer. Adopted, and recorded like a launch.
+    KvmGuest g =
+        awaitGuest(
+            "vm-a", x -> phase(GuestPhase.Running).test(x) && x.getStatus().startedAt != null);
+    assertThat(g.getStatus().pid).isEqualTo(fake.process(fake.dirOf("vm-a")).pid);
+    assertThat(g.getStatus().qemuArgv).isNotEmpty();
+    assertThat(g.getStatus().restarts).isZero();
+    assertThat(fake.count("launch")).isEqualTo(2);
+
+    fake.reboot();
+    g =
+        awaitGuest(
+            "vm-a",
+            x ->
+                phase(GuestPhase.Running).test(x)
+                    && x.getStatus().restarts != null
+                    && x.getStatus().restarts == 1);
+    assertThat(g.getStatus().lastExit.reason).isEqualTo(ExitReason.HostLost);
+  }
+
+  @Test
   void haltedStopsARunningGuest() {
     createHost("node-a", 1);
     client.resource(guest("vm-a", "node-a")).create();
