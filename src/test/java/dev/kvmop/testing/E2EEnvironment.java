@@ -338,19 +338,7 @@ public final class E2EEnvironment implements AutoCloseable {
     guests.forEach(g -> uids.add(g.getMetadata().getUid()));
     List<String> findings = new ArrayList<>();
 
-    String guestsDir = workRoot.resolve(host).resolve("guests").toString();
-    Map<String, List<Long>> qemuByUuid = new java.util.TreeMap<>();
-    ProcessHandle.allProcesses()
-        .filter(p -> isQemu(p.pid()))
-        .forEach(
-            p -> {
-              List<String> args = List.of(cmdline(p.pid()).split("\0"));
-              if (args.stream().anyMatch(a -> a.startsWith(guestsDir + "/"))) {
-                int i = args.indexOf("-uuid");
-                String uuid = i >= 0 && i + 1 < args.size() ? args.get(i + 1) : "(none)";
-                qemuByUuid.computeIfAbsent(uuid, k -> new ArrayList<>()).add(p.pid());
-              }
-            });
+    Map<String, List<Long>> qemuByUuid = qemuOf(host);
     int duplicateQemu = 0;
     int leakedProcesses = 0;
     for (var e : qemuByUuid.entrySet()) {
@@ -383,7 +371,7 @@ public final class E2EEnvironment implements AutoCloseable {
     }
 
     int leakedDirs = 0;
-    Path dirs = Path.of(guestsDir);
+    Path dirs = workRoot.resolve(host).resolve("guests");
     if (Files.isDirectory(dirs)) {
       try (var list = Files.list(dirs)) {
         for (Path d : list.toList()) {
@@ -404,6 +392,24 @@ public final class E2EEnvironment implements AutoCloseable {
         leakedProcesses,
         leakedDirs,
         List.copyOf(findings));
+  }
+
+  /** The live qemu of a host of this environment (run from its workDir), by their -uuid. */
+  public Map<String, List<Long>> qemuOf(String host) {
+    String guestsDir = workRoot.resolve(host).resolve("guests") + "/";
+    Map<String, List<Long>> byUuid = new java.util.TreeMap<>();
+    ProcessHandle.allProcesses()
+        .filter(p -> isQemu(p.pid()))
+        .forEach(
+            p -> {
+              List<String> args = List.of(cmdline(p.pid()).split("\0"));
+              if (args.stream().anyMatch(a -> a.startsWith(guestsDir))) {
+                int i = args.indexOf("-uuid");
+                String uuid = i >= 0 && i + 1 < args.size() ? args.get(i + 1) : "(none)";
+                byUuid.computeIfAbsent(uuid, k -> new ArrayList<>()).add(p.pid());
+              }
+            });
+    return byUuid;
   }
 
   /** Live qemu processes on this machine whose command line holds {@code uuid}. */
