@@ -503,7 +503,8 @@ final class GuestLifecycle {
 
   private Duration hostUnreachable(GuestRun run, String hostName) {
     String message = "host " + hostName + " does not answer; the guest's state is unknown";
-    if (!launched(run.status())) {
+    // Starting counts as launched here: a launch may be in flight, so its qemu may run.
+    if (!launched(run.status()) && run.status().phase != GuestPhase.Starting) {
       run.conditions().set(SCHEDULED, false, "HostUnreachable", message);
       enter(run, GuestPhase.Pending, "HostUnreachable", message);
       return null;
