@@ -96,12 +96,19 @@ final class GuestLifecycle {
       return waitForHost(run, "HostNotFound", "KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = c.directory().get(run.hostId());
-    if (entry.isEmpty() && launched(run.status())) {
+    GuestPhase current = run.status().phase;
+    if (entry.isEmpty()
+        && (launched(run.status()) || (current != null && current != GuestPhase.Pending))) {
       // This operator process has not reconciled the host yet (it just started): that is no news
-      // about the host, so the guest keeps its status; the host's first probe wakes it.
+      // about the host, so the guest keeps its status (a Scheduled guest does not fall back to
+      // Pending); the host's first probe wakes it.
       return HOST_NOT_YET_KNOWN;
     }
-    if (entry.isEmpty() || !entry.get().usable()) {
+    if (entry.isEmpty()) {
+      return waitForHost(
+          run, "HostNotReady", "waiting for the operator to connect to KvmHost " + hostName);
+    }
+    if (!entry.get().usable()) {
       HostPhase phase = host.get().getStatus() == null ? null : host.get().getStatus().phase;
       return waitForHost(
           run,
