@@ -96,10 +96,11 @@ class HostFaultsE2E {
     }
     E2EEnvironment.Audit afterDrop = env.audit("node");
     int doubleLaunches = afterDrop.duplicateQemu();
-    for (String uid : pids.keySet()) {
-      assertThat(qemuWithUuid(uid)).as("one qemu for " + uid).containsExactly(pids.get(uid));
-    }
-    assertThat(afterDrop.findings()).isEmpty();
+
+    Map<String, List<Long>> launched = env.qemuOf("node");
+    pids.forEach(
+        (uid, pid) ->
+            assertThat(launched.get(uid)).as("the one qemu of " + uid).containsExactly(pid));
 
     // 2. sshd is gone for 30 s: Unreachable and Unknown, nothing relaunched.
     env.sshd.stop();
@@ -188,6 +189,7 @@ class HostFaultsE2E {
         dropped,
         notYetLaunched[0]);
     assertThat(doubleLaunches).isZero();
+    assertThat(afterDrop.findings()).as("after the connection drop").isEmpty();
     assertThat(relaunchedInOutage).as("relaunched during the outage").isEmpty();
     assertThat(samePids).isEqualTo(GUESTS);
     assertThat(relaunchedAfterReboot).isEqualTo(GUESTS);
