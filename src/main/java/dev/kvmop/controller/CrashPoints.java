@@ -16,6 +16,38 @@ public final class CrashPoints {
 
   private CrashPoints() {}
 
+  /** An action that may fail with a checked exception. */
+  @FunctionalInterface
+  public interface Action<E extends Exception> {
+    void run() throws E;
+  }
+
+  /**
+   * Runs {@code action}; when {@code point} is armed, the JVM halts {@code after} into it, while
+   * the action is still under way (a remote command in flight), or at its end if it finishes
+   * sooner.
+   */
+  public static <E extends Exception> void during(
+      String point, java.time.Duration after, Action<E> action) throws E {
+    if (point.equals(ARMED)) {
+      Thread timer =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(after.toMillis());
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                reach(point);
+              },
+              "crash-point-" + point);
+      timer.setDaemon(true);
+      timer.start();
+    }
+    action.run();
+    reach(point);
+  }
+
   public static void reach(String point) {
     if (point.equals(ARMED)) {
       System.err.println("kvmop: crash point " + point + " reached; halting");

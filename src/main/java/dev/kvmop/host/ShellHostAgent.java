@@ -17,8 +17,9 @@ public final class ShellHostAgent implements HostAgent {
   static final Duration RESET_TIMEOUT = Duration.ofSeconds(10);
 
   /**
-   * Prints one key=value per fact. The cpuinfo path can be overridden through the remote
-   * environment (KVMOP_CPUINFO) so test hosts can present vmx/svm; production hosts never set it.
+   * Prints one key=value per fact. The cpuinfo and boot id paths can be overridden through the
+   * remote environment (KVMOP_CPUINFO, KVMOP_BOOT_ID_FILE) so test hosts can present vmx/svm or a
+   * reboot; production hosts never set them.
    */
   static final String FACTS_SCRIPT =
       """
@@ -32,7 +33,7 @@ public final class ShellHostAgent implements HostAgent {
       if [ -c /dev/kvm ]; then echo kvmDevice=true; else echo kvmDevice=false; fi
       echo "cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c '^processor' "$cpuinfo")"
       echo "memKiB=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\).*/\\1/p' /proc/meminfo)"
-      echo "bootId=$(cat /proc/sys/kernel/random/boot_id)"
+      echo "bootId=$(cat -- "${KVMOP_BOOT_ID_FILE:-/proc/sys/kernel/random/boot_id}")"
       echo "qemuVersion=$("$1" --version 2>/dev/null | head -n 1)"
       echo "kvmModuleVersion=$(cat /sys/module/kvm/version 2>/dev/null)"
       """;

@@ -4,26 +4,50 @@ import static dev.kvmop.testing.E2EEnvironment.networkedGuest;
 import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
+import dev.kvmop.controller.CrashPoints;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OperatorProcess;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operator process halted (like SIGKILL) at its crash points around a launch, then started
- * again: exactly one qemu per guest and no address held twice. Its own environment, because it
- * restarts the operator.
+ * The operator process halted (like SIGKILL) at each of its crash points, five times each, then
+ * started again: after every restart no guest has a second qemu, no address is held twice, no qemu
+ * or guest directory outlives its KvmGuest, and every guest is where it was meant to be (Running,
+ * or deleted and gone). One environment for all runs, a fresh guest per run; the guests the launch
+ * points leave running stay, so every restart also has to adopt them.
  */
 class CrashPointsE2E {
+  static final List<String> LAUNCH_POINTS =
+      List.of(
+          CrashPoints.AFTER_ALLOCATION,
+          CrashPoints.AFTER_ADDRESS_PERSISTED,
+          CrashPoints.AFTER_LAUNCH);
+
+  /** Reached only by a deletion: the guest runs first, the armed operator deletes it. */
+  static final List<String> DELETION_POINTS =
+      List.of(CrashPoints.DURING_STOP, CrashPoints.BEFORE_RELEASE);
+
+  static final int RUNS_PER_POINT = 5;
+  static final int RESIDENTS = 2;
+
+  /**
+   * Exactly enough addresses for the residents, the guests the launch points leave running, and one
+   * more: an address a crash leaked (never released) leaves a later guest PoolExhausted.
+   */
+  static final int POOL = RESIDENTS + LAUNCH_POINTS.size() * RUNS_PER_POINT + 1;
+
+  static final Duration HALT_WAIT = Duration.ofSeconds(90);
+
   @TempDir static Path tmp;
   static E2EEnvironment env;
   static OperatorProcess operator;
@@ -31,9 +55,15 @@ class CrashPointsE2E {
   @BeforeAll
   static void start() {
     env = new E2EEnvironment(tmp);
-    env.client.resource(env.host("node", env.sshd.hostKeyLine(), 8)).create();
+    env.client.resource(env.host("node", env.sshd.hostKeyLine(), POOL)).create();
     operator = env.startOperator();
     env.awaitHost("node", HostPhase.Ready);
+    for (int i = 1; i <= RESIDENTS; i++) {
+      env.client.resource(networkedGuest("resident-" + i, "node")).create();
+    }
+    for (int i = 1; i <= RESIDENTS; i++) {
+      env.awaitSteady("resident-" + i);
+    }
   }
 
   @AfterAll
@@ -44,37 +74,93 @@ class CrashPointsE2E {
   }
 
   @Test
-  void operatorKilledAroundTheLaunchConvergesToOneQemuPerGuest() {
-    for (String point : List.of("after-address-persisted", "after-launch")) {
-      operator.stop();
-      OperatorProcess crashing = env.startOperator(Map.of("KVMOP_CRASH_POINT", point));
-      String name = "crash-" + point.replace("after-", "");
-      env.client.resource(networkedGuest(name, "node")).create();
-      assertThat(crashing.awaitExit(Duration.ofSeconds(60)))
-          .as("operator halted at " + point)
-          .isTrue();
+  void operatorHaltedAtEveryCrashPointConvergesWithoutDuplicatesOrLeaks() {
+    int runs = 0;
+    int duplicates = 0;
+    int leaks = 0;
+    List<String> findings = new ArrayList<>();
+    List<String> points = new ArrayList<>(LAUNCH_POINTS);
+    points.addAll(DELETION_POINTS);
+    for (String point : points) {
+      boolean deletion = DELETION_POINTS.contains(point);
+      for (int i = 1; i <= RUNS_PER_POINT; i++) {
+        String name = point + "-" + i;
+        String uid = deletion ? crashWhileDeleting(name, point) : crashWhileLaunching(name, point);
 
-      operator = env.startOperator();
-      KvmGuest g = env.awaitGuest(name, GuestPhase.Running);
-      assertThat(qemuWithUuid(g.getMetadata().getUid()))
-          .as(point)
-          .containsExactly((long) g.getStatus().pid);
-      List<String> ips =
-          env
-              .client
-              .resources(KvmGuest.class)
-              .inNamespace(E2EEnvironment.NS)
-              .list()
-              .getItems()
-              .stream()
-              .filter(
-                  x ->
-                      x.getStatus() != null
-                          && x.getStatus().ip != null
-                          && x.getSpec().hostRef.name.equals("node"))
-              .map(x -> x.getStatus().ip)
-              .toList();
-      assertThat(ips).as("no address held twice after a crash " + point).doesNotHaveDuplicates();
+        operator = env.startOperator();
+        if (deletion) {
+          env.awaitGone(name);
+          assertThat(qemuWithUuid(uid)).as(name + ": its qemu is gone").isEmpty();
+        }
+        for (KvmGuest g : env.guestsOf("node")) {
+          String n = g.getMetadata().getName();
+          KvmGuest steady = env.awaitSteady(n);
+          assertThat(qemuWithUuid(steady.getMetadata().getUid()))
+              .as("%s after the halt at %s: one qemu, the one in status", n, point)
+              .containsExactly((long) steady.getStatus().pid);
+        }
+        E2EEnvironment.Audit audit = env.audit("node");
+        runs++;
+        duplicates += audit.duplicates();
+        leaks += audit.leaks();
+        audit.findings().forEach(f -> findings.add(name + ": " + f));
+      }
     }
+
+    // The pool's last free address: had a crash leaked one, this guest would get none.
+    env.client.resource(networkedGuest("last-address", "node")).create();
+    env.awaitSteady("last-address");
+
+    System.out.printf("crash-points: %d runs, %d duplicates, %d leaks%n", runs, duplicates, leaks);
+    assertThat(findings).as("violations after the restarts").isEmpty();
+    assertThat(runs).isEqualTo((LAUNCH_POINTS.size() + DELETION_POINTS.size()) * RUNS_PER_POINT);
+  }
+
+  /** A new guest for an operator armed at {@code point}; returns the guest's uid. */
+  private static String crashWhileLaunching(String name, String point) {
+    operator.kill();
+    String uid = env.client.resource(networkedGuest(name, "node")).create().getMetadata().getUid();
+    awaitHalt(point);
+    return uid;
+  }
+
+  /** A guest runs; an operator armed at {@code point} is to delete it; returns the guest's uid. */
+  private static String crashWhileDeleting(String name, String point) {
+    env.client.resource(networkedGuest(name, "node")).create();
+    KvmGuest running = env.awaitSteady(name);
+    operator.kill();
+    env.client.resource(running).delete();
+    assertThat(env.get(name)).as(name + " held by its finalizer").isNotNull();
+    awaitHalt(point);
+    if (point.equals(CrashPoints.BEFORE_RELEASE)) {
+      assertThat(env.get(name)).as(name + " not released before the halt").isNotNull();
+      assertThat(qemuWithUuid(running.getMetadata().getUid()))
+          .as(name + ": qemu stopped before the halt")
+          .isEmpty();
+      assertThat(
+              Files.exists(
+                  env.workRoot.resolve(
+                      "node/guests/"
+                          + E2EEnvironment.NS
+                          + "_"
+                          + name
+                          + "_"
+                          + running.getMetadata().getUid())))
+          .as(name + ": guest directory removed before the halt")
+          .isFalse();
+    }
+    return running.getMetadata().getUid();
+  }
+
+  private static void awaitHalt(String point) {
+    OperatorProcess crashing = env.startCrashingOperator(point);
+    assertThat(crashing.awaitExit(HALT_WAIT))
+        .as("operator armed at %s halted; log:%n%s", point, crashing.log())
+        .isTrue();
+    assertThat(crashing.exitCode())
+        .as(
+            "operator halted at the crash point %s (not another exit); log:%n%s",
+            point, crashing.log())
+        .isEqualTo(137);
   }
 }

@@ -103,6 +103,21 @@ public final class E2EEnvironment implements AutoCloseable {
     return startOperator(Map.of());
   }
 
+  /**
+   * Starts an operator armed to halt at a {@code CrashPoints} point; does not wait for it to be
+   * ready, since it may halt first.
+   */
+  public OperatorProcess startCrashingOperator(String point) {
+    OperatorProcess op =
+        new OperatorProcess(
+            kubeconfig,
+            dir.resolve("operator-" + (++operatorRuns) + "-" + point + ".log"),
+            List.of(),
+            Map.of("KVMOP_CRASH_POINT", point));
+    operators.add(op);
+    return op.start(false);
+  }
+
   /** Every operator log so far, for failure messages and secret checks. */
   /** Thread dumps of the running operators, for failure messages. */
   public String threadDumps() {
@@ -300,6 +315,122 @@ public final class E2EEnvironment implements AutoCloseable {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> involvedName.equals(e.getInvolvedObject().getName()))
         .toList();
+  }
+
+  /** The guests that name {@code host} in their spec. */
+  public List<KvmGuest> guestsOf(String host) {
+    return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
+        .filter(g -> g.getSpec().hostRef != null && host.equals(g.getSpec().hostRef.name))
+        .toList();
+  }
+
+  /**
+   * What a host holds compared with its KvmGuests, as counts of violations.
+   *
+   * @param guests the host's KvmGuests
+   * @param duplicateQemu guest identities (uuids) with more than one live qemu
+   * @param addressesHeldTwice IPs and MACs in more than one guest's status
+   * @param leakedProcesses live qemu of the host whose uuid belongs to no KvmGuest
+   * @param leakedDirs directories under the host's workDir/guests of no KvmGuest
+   */
+  public record Audit(
+      int guests,
+      int duplicateQemu,
+      int addressesHeldTwice,
+      int leakedProcesses,
+      int leakedDirs,
+      List<String> findings) {
+    public int duplicates() {
+      return duplicateQemu + addressesHeldTwice;
+    }
+
+    public int leaks() {
+      return leakedProcesses + leakedDirs;
+    }
+  }
+
+  /**
+   * Audits a host of this environment (its workDir is local: the host is loopback): duplicate qemu
+   * per guest, addresses held twice, qemu and guest directories of no existing KvmGuest.
+   */
+  public Audit audit(String host) {
+    List<KvmGuest> guests = guestsOf(host);
+    java.util.Set<String> uids = new java.util.HashSet<>();
+    guests.forEach(g -> uids.add(g.getMetadata().getUid()));
+    List<String> findings = new ArrayList<>();
+
+    Map<String, List<Long>> qemuByUuid = qemuOf(host);
+    int duplicateQemu = 0;
+    int leakedProcesses = 0;
+    for (var e : qemuByUuid.entrySet()) {
+      if (e.getValue().size() > 1) {
+        duplicateQemu++;
+        findings.add("uuid " + e.getKey() + " has qemu pids " + e.getValue());
+      }
+      if (!uids.contains(e.getKey())) {
+        leakedProcesses += e.getValue().size();
+        findings.add("qemu " + e.getValue() + " of uuid " + e.getKey() + " has no KvmGuest");
+      }
+    }
+
+    Map<String, List<String>> holders = new java.util.TreeMap<>();
+    for (KvmGuest g : guests) {
+      if (g.getStatus() != null) {
+        for (String a : java.util.Arrays.asList(g.getStatus().ip, g.getStatus().mac)) {
+          if (a != null) {
+            holders.computeIfAbsent(a, k -> new ArrayList<>()).add(g.getMetadata().getName());
+          }
+        }
+      }
+    }
+    int heldTwice = 0;
+    for (var e : holders.entrySet()) {
+      if (e.getValue().size() > 1) {
+        heldTwice++;
+        findings.add("address " + e.getKey() + " held by " + e.getValue());
+      }
+    }
+
+    int leakedDirs = 0;
+    Path dirs = workRoot.resolve(host).resolve("guests");
+    if (Files.isDirectory(dirs)) {
+      try (var list = Files.list(dirs)) {
+        for (Path d : list.toList()) {
+          String leaf = d.getFileName().toString();
+          if (uids.stream().noneMatch(uid -> leaf.endsWith("_" + uid))) {
+            leakedDirs++;
+            findings.add("guest directory " + leaf + " has no KvmGuest");
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return new Audit(
+        guests.size(),
+        duplicateQemu,
+        heldTwice,
+        leakedProcesses,
+        leakedDirs,
+        List.copyOf(findings));
+  }
+
+  /** The live qemu of a host of this environment (run from its workDir), by their -uuid. */
+  public Map<String, List<Long>> qemuOf(String host) {
+    String guestsDir = workRoot.resolve(host).resolve("guests") + "/";
+    Map<String, List<Long>> byUuid = new java.util.TreeMap<>();
+    ProcessHandle.allProcesses()
+        .filter(p -> isQemu(p.pid()))
+        .forEach(
+            p -> {
+              List<String> args = List.of(cmdline(p.pid()).split("\0"));
+              if (args.stream().anyMatch(a -> a.startsWith(guestsDir))) {
+                int i = args.indexOf("-uuid");
+                String uuid = i >= 0 && i + 1 < args.size() ? args.get(i + 1) : "(none)";
+                byUuid.computeIfAbsent(uuid, k -> new ArrayList<>()).add(p.pid());
+              }
+            });
+    return byUuid;
   }
 
   /** Live qemu processes on this machine whose command line holds {@code uuid}. */

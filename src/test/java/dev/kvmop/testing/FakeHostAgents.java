@@ -73,6 +73,7 @@ public final class FakeHostAgents implements HostAgentFactory {
     public final List<String> verbs = new CopyOnWriteArrayList<>();
 
     private final Map<String, HostException> failNext = new ConcurrentHashMap<>();
+    private volatile HostException lostLaunchReply;
     private int nextPid = 1000;
     private int boots = 1;
 
@@ -83,6 +84,11 @@ public final class FakeHostAgents implements HostAgentFactory {
 
     public void failNextLaunch(HostException e) {
       failNext("launch", e);
+    }
+
+    /** The next launch starts its qemu but its reply is lost: the call throws {@code e}. */
+    public void loseNextLaunchReply(HostException e) {
+      lostLaunchReply = e;
     }
 
     /** The qemu dies without a recorded cause (crash, kill -9). */
@@ -154,6 +160,11 @@ public final class FakeHostAgents implements HostAgentFactory {
       int pid = nextPid++;
       p = new FakeProcess(launch.uuid(), pid, pid * 100L);
       guests.put(launch.guestDir(), p);
+      HostException lost = lostLaunchReply;
+      if (lost != null) {
+        lostLaunchReply = null;
+        throw lost;
+      }
       return new LaunchedProcess(p.pid, p.startTicks, bootId(), false);
     }
 

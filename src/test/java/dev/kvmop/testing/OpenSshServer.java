@@ -118,6 +118,26 @@ public final class OpenSshServer implements AutoCloseable {
     await().atMost(Duration.ofSeconds(10)).until(() -> !accepts(p));
   }
 
+  /**
+   * Drops every established connection while the listener stays up: SIGKILL for the per-connection
+   * sshd processes only, so the commands they run lose their client (stdin closes, output goes
+   * nowhere) as when a network link breaks, and the client must reconnect.
+   *
+   * @return how many sshd connection processes were killed
+   */
+  public synchronized int dropConnections() {
+    if (process == null) {
+      return 0;
+    }
+    List<ProcessHandle> sessions =
+        process
+            .descendants()
+            .filter(p -> p.info().command().map(c -> c.equals(SSHD.toString())).orElse(false))
+            .toList();
+    sessions.forEach(ProcessHandle::destroyForcibly);
+    return sessions.size();
+  }
+
   /** Stops and starts again on the same port (connections drop, as on a host reboot). */
   public OpenSshServer restart() {
     stop();

@@ -51,9 +51,20 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   public synchronized OperatorProcess start() {
+    return start(true);
+  }
+
+  /**
+   * @param awaitReady wait for {@code /readyz}; false for an operator armed with a crash point,
+   *     which may halt before it is ever ready
+   */
+  public synchronized OperatorProcess start(boolean awaitReady) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:+UseSerialGC");
+    // Test operators live seconds to minutes and are restarted often: C1 alone starts them with
+    // much less CPU on the 2-core machines.
+    cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.add("run");
@@ -71,6 +82,9 @@ public final class OperatorProcess implements AutoCloseable {
       process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    if (!awaitReady) {
+      return this;
     }
     await()
         .atMost(Duration.ofSeconds(60))
@@ -106,6 +120,11 @@ public final class OperatorProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /** The exit code of a process that has ended (137 for a crash point's halt). */
+  public int exitCode() {
+    return process.exitValue();
   }
 
   public boolean isAlive() {

@@ -24,6 +24,9 @@ final class GuestDeletion {
   static final Duration UNREACHABLE_GRACE = Duration.ofMinutes(5);
   static final Duration RETRY = Duration.ofSeconds(10);
 
+  /** How far into the stop command the during-stop crash point halts (tests only). */
+  static final Duration STOP_CRASH_DELAY = Duration.ofMillis(300);
+
   private final GuestContext c;
   private final Consumer<String> addressFreed;
 
@@ -51,8 +54,13 @@ final class GuestDeletion {
           GuestDirs.of(entry.get().spec().workDir, run.namespace(), run.name(), run.uid()).dir();
       enter(run, GuestPhase.Stopping, "Deleting", "stopping qemu and removing " + dir);
       run.persist();
-      CrashPoints.reach(CrashPoints.DURING_STOP);
-      agent.stop(dir, run.uid(), Duration.ofSeconds(run.guest().getSpec().gracePeriodSeconds));
+      // Armed, the crash point halts while the remote stop is in flight.
+      CrashPoints.during(
+          CrashPoints.DURING_STOP,
+          STOP_CRASH_DELAY,
+          () ->
+              agent.stop(
+                  dir, run.uid(), Duration.ofSeconds(run.guest().getSpec().gracePeriodSeconds)));
       agent.removeGuestDir(dir);
       CrashPoints.reach(CrashPoints.BEFORE_RELEASE);
       return release(run);

@@ -97,12 +97,19 @@ final class GuestLifecycle {
           run, "HostNotFound", "spec.hostRef.name: KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = c.directory().get(run.hostId());
-    if (entry.isEmpty() && launched(run.status())) {
+    GuestPhase current = run.status().phase;
+    if (entry.isEmpty()
+        && (launched(run.status()) || (current != null && current != GuestPhase.Pending))) {
       // This operator process has not reconciled the host yet (it just started): that is no news
-      // about the host, so the guest keeps its status; the host's first probe wakes it.
+      // about the host, so the guest keeps its status (a Scheduled guest does not fall back to
+      // Pending); the host's first probe wakes it.
       return HOST_NOT_YET_KNOWN;
     }
-    if (entry.isEmpty() || !entry.get().usable()) {
+    if (entry.isEmpty()) {
+      return waitForHost(
+          run, "HostNotReady", "waiting for the operator to connect to KvmHost " + hostName);
+    }
+    if (!entry.get().usable()) {
       HostPhase phase = host.get().getStatus() == null ? null : host.get().getStatus().phase;
       return waitForHost(
           run,
@@ -296,7 +303,9 @@ final class GuestLifecycle {
     }
     CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
     launchedAt.put(run.uid(), Instant.now(c.clock()));
-    boolean relaunch = s.startedAt != null && !p.adopted();
+    // A relaunch: a new process after one that ran. An adopted process is one too when the last
+    // exit came after the recorded start (a relaunch whose confirmation was lost).
+    boolean relaunch = s.startedAt != null && (!p.adopted() || exitedSinceStart(s));
     if (relaunch) {
       s.restarts = (s.restarts == null ? 0 : s.restarts) + 1;
       c.transitions().restarted();
@@ -326,9 +335,12 @@ final class GuestLifecycle {
     KvmGuestStatus s = run.status();
     var snapshot = c.probes().snapshot(run.hostId()).orElse(null);
     Observed seen = Observed.from(snapshot, dirs(run, host).dir(), s, launchedAt.get(run.uid()));
-    if (s.pid == null && !(seen instanceof Observed.Running)) {
+    if (s.pid == null
+        && (run.guest().getSpec().runStrategy != RunStrategy.Halted
+            || !(seen instanceof Observed.Running))) {
       // No launch was confirmed (the connection dropped mid-launch or mid-restart), so nothing is
-      // known to have exited: launch again, which adopts a qemu that did start.
+      // known to have exited: launch again, which adopts a qemu that did start and records it as
+      // a launch does (startedAt, argv, boot id, restarts), even when a probe already saw it.
       return start(run, host);
     }
     if (seen instanceof Observed.Exited x) {
@@ -500,7 +512,8 @@ final class GuestLifecycle {
 
   private Duration hostUnreachable(GuestRun run, String hostName) {
     String message = "host " + hostName + " does not answer; the guest's state is unknown";
-    if (!launched(run.status())) {
+    // Starting counts as launched here: a launch may be in flight, so its qemu may run.
+    if (!launched(run.status()) && run.status().phase != GuestPhase.Starting) {
       run.conditions().set(SCHEDULED, false, "HostUnreachable", message);
       enter(run, GuestPhase.Pending, "HostUnreachable", message);
       return null;
@@ -586,6 +599,12 @@ final class GuestLifecycle {
         && Duration.between(Instant.parse(s.startedAt), Instant.now(c.clock()))
                 .compareTo(RestartPolicy.STABLE_RUN)
             >= 0;
+  }
+
+  private static boolean exitedSinceStart(KvmGuestStatus s) {
+    return s.lastExit != null
+        && s.lastExit.at != null
+        && Instant.parse(s.lastExit.at).isAfter(Instant.parse(s.startedAt));
   }
 
   static boolean launched(KvmGuestStatus s) {

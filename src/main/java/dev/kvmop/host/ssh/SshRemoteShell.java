@@ -104,7 +104,8 @@ final class SshRemoteShell implements RemoteShell {
     } catch (TimeoutException e) {
       throw timeout(command);
     } catch (IOException e) {
-      throw broken(command, e);
+      // With a shell in hand the command line may have been sent: its outcome is unknown.
+      throw shell != null ? lost(command, e) : broken(command, e);
     } finally {
       if (shell != null) {
         if (healthy && !closed.get()) {
@@ -169,7 +170,7 @@ final class SshRemoteShell implements RemoteShell {
         if (e.getCause() instanceof TimeoutException) {
           throw timeout(command); // sshj's join() reports its timeout this way
         }
-        throw broken(command, e);
+        throw session != null ? lost(command, e) : broken(command, e);
       } finally {
         if (session != null) {
           closeQuietly(session);
@@ -196,6 +197,10 @@ final class SshRemoteShell implements RemoteShell {
     while (true) {
       try {
         return ssh.startSession();
+      } catch (IllegalStateException e) {
+        // sshj's "Not connected": the transport died after our last check. A lost connection, to
+        // be reported as one (Unreachable), not an unexpected error escaping to the reconciler.
+        throw new IOException("cannot open a session: " + e.getMessage(), e);
       } catch (OpenFailException e) {
         if (remaining(deadline) < TimeUnit.MILLISECONDS.toNanos(pause) || !ssh.isConnected()) {
           throw e;
@@ -305,6 +310,25 @@ final class SshRemoteShell implements RemoteShell {
     }
     return new HostException(
         Reason.CommandFailed, command.op() + ": remote shell session failed: " + e.getMessage(), e);
+  }
+
+  /**
+   * The session broke while a command may have been running (the connection dropped, the remote
+   * shell died). The command did not "run and fail": whether it ran is unknown, as when the whole
+   * connection drops, so callers retry their idempotent verb instead of treating it as a failure (a
+   * launch counted as a crash). sshj may not yet know that the transport is gone when the channel's
+   * end arrives first, so the connection state cannot tell these cases apart.
+   */
+  private HostException lost(Command command, IOException e) {
+    return new HostException(
+        Reason.Unreachable,
+        command.op()
+            + ": session to "
+            + hostId
+            + " lost mid-command; whether it ran is unknown ("
+            + e.getMessage()
+            + ")",
+        e);
   }
 
   private static HostException timeout(Command command) {

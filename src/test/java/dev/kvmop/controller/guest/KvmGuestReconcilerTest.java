@@ -269,6 +269,25 @@ class KvmGuestReconcilerTest {
   }
 
   @Test
+  void launchWhoseReplyWasLostIsAdoptedAsALaunchAndItsRelaunchCounted() {
+    createHost("node-a", 1);
+    fake.loseNextLaunchReply(
+        new HostException(HostException.Reason.Unreachable, "connection reset"));
+    client.resource(guest("vm-a", "node-a")).create();
+
+    // The qemu started; the operator only lost the answer. Adopted, and recorded like a launch.
+    KvmGuest g =
+        awaitGuest(
+            "vm-a", x -> phase(GuestPhase.Running).test(x) && x.getStatus().startedAt != null);
+    assertThat(g.getStatus().pid).isEqualTo(fake.process(fake.dirOf("vm-a")).pid);
+    assertThat(g.getStatus().qemuArgv).isNotEmpty();
+    assertThat(g.getStatus().restarts).isZero();
+    assertThat(fake.count("launch")).isEqualTo(2);
+
+    g = rebootAndAwaitRelaunch("vm-a");
+  }
+
+  @Test
   void haltedStopsARunningGuest() {
     createHost("node-a", 1);
     client.resource(guest("vm-a", "node-a")).create();
@@ -360,15 +379,7 @@ class KvmGuestReconcilerTest {
     KvmGuest g = awaitGuest("vm-a", phase(GuestPhase.Running));
     assertThat(g.getStatus().bootId).isEqualTo("boot-1");
 
-    fake.reboot();
-    g =
-        awaitGuest(
-            "vm-a",
-            x ->
-                phase(GuestPhase.Running).test(x)
-                    && x.getStatus().restarts != null
-                    && x.getStatus().restarts == 1);
-    assertThat(g.getStatus().lastExit.reason).isEqualTo(ExitReason.HostLost);
+    g = rebootAndAwaitRelaunch("vm-a");
     assertThat(g.getStatus().bootId).isEqualTo("boot-2");
     assertThat(g.getStatus().pid).isEqualTo(fake.process(fake.dirOf("vm-a")).pid);
     assertThat(fake.count("launch")).isEqualTo(2);
@@ -455,6 +466,20 @@ class KvmGuestReconcilerTest {
   // --- helpers -------------------------------------------------------------------------------
 
   /** A later event (an annotation) is handled, and still the guest was launched only n times. */
+  /** Reboots the fake host; returns the guest once relaunched (restarts 1) after HostLost. */
+  private KvmGuest rebootAndAwaitRelaunch(String name) {
+    fake.reboot();
+    KvmGuest g =
+        awaitGuest(
+            name,
+            x ->
+                phase(GuestPhase.Running).test(x)
+                    && x.getStatus().restarts != null
+                    && x.getStatus().restarts == 1);
+    assertThat(g.getStatus().lastExit.reason).isEqualTo(ExitReason.HostLost);
+    return g;
+  }
+
   private void assertNoFurtherLaunch(String name, int launches) {
     annotate(name, "poke", "1");
     String dir = fake.dirOf(name);
