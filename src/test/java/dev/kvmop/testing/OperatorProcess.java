@@ -61,10 +61,12 @@ public final class OperatorProcess implements AutoCloseable {
   public synchronized OperatorProcess start(boolean awaitReady) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-XX:+UseSerialGC");
-    // Test operators live seconds to minutes and are restarted often: C1 alone starts them with
-    // much less CPU on the 2-core machines.
-    cmd.add("-XX:TieredStopAtLevel=1");
+    if (!env.containsKey("JAVA_TOOL_OPTIONS")) {
+      // Test operators live seconds to minutes and are restarted often: C1 alone starts them with
+      // much less CPU on the 2-core machines. The bench passes the production flags instead.
+      cmd.add("-XX:+UseSerialGC");
+      cmd.add("-XX:TieredStopAtLevel=1");
+    }
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.add("run");
