@@ -90,7 +90,13 @@ class HostFaultsE2E {
       KvmGuest g = env.awaitGuest(name(i), GuestPhase.Running);
       pids.put(g.getMetadata().getUid(), (long) g.getStatus().pid);
       // Nothing exited: a launch cut off by the drop is not a crash (no backoff, no failure).
-      assertThat(g.getStatus().lastExit).as(name(i) + " recorded no exit").isNull();
+      assertThat(g.getStatus().lastExit)
+          .as(
+              "%s recorded no exit, status:%n%s%noperator log tail:%n%s",
+              name(i),
+              env.client.getKubernetesSerialization().asYaml(g.getStatus()),
+              E2EEnvironment.tail(env.operatorLogs(), 150))
+          .isNull();
       assertThat(g.getStatus().restarts).as(name(i)).isZero();
       assertThat(g.getStatus().bootId).isEqualTo(bootId());
     }

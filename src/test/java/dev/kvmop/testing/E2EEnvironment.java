@@ -256,7 +256,7 @@ public final class E2EEnvironment implements AutoCloseable {
     }
   }
 
-  private static String tail(String text, int lines) {
+  public static String tail(String text, int lines) {
     String[] all = text.split("\n");
     return String.join(
         "\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
