@@ -5,7 +5,6 @@ import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OperatorProcess;
@@ -31,9 +30,7 @@ class CrashPointsE2E {
   @BeforeAll
   static void start() {
     env = new E2EEnvironment(tmp);
-    env.client.resource(env.host("node", env.sshd.hostKeyLine(), 8)).create();
-    operator = env.startOperator();
-    env.awaitHost("node", HostPhase.Ready);
+    operator = env.startOperatorWithHost("node", 8);
   }
 
   @AfterAll
@@ -60,18 +57,8 @@ class CrashPointsE2E {
           .as(point)
           .containsExactly((long) g.getStatus().pid);
       List<String> ips =
-          env
-              .client
-              .resources(KvmGuest.class)
-              .inNamespace(E2EEnvironment.NS)
-              .list()
-              .getItems()
-              .stream()
-              .filter(
-                  x ->
-                      x.getStatus() != null
-                          && x.getStatus().ip != null
-                          && x.getSpec().hostRef.name.equals("node"))
+          env.guestsOn("node").stream()
+              .filter(x -> x.getStatus() != null && x.getStatus().ip != null)
               .map(x -> x.getStatus().ip)
               .toList();
       assertThat(ips).as("no address held twice after a crash " + point).doesNotHaveDuplicates();
