@@ -1,7 +1,6 @@
 package dev.kvmop.bench;
 
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
@@ -16,7 +15,6 @@ import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OpenSshServer;
 import dev.kvmop.testing.OperatorProcess;
 import dev.kvmop.testing.SshKeys;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -31,7 +29,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -258,17 +255,7 @@ public final class Bench {
   /** B4: per-command cost over OpenSSH, persistent shell versus a fresh exec channel. */
   void b4() throws Exception {
     OpenSshServer sshd = sshds.get(0);
-    SshTarget target =
-        new SshTarget(
-            "bench/b4",
-            "127.0.0.1",
-            sshd.port(),
-            System.getProperty("user.name"),
-            key.privateKey(),
-            null,
-            HostKeyPolicy.Pinned,
-            sshd.hostKeyLine(),
-            8);
+    SshTarget target = sshd.target("bench/b4", key.privateKey(), 8);
     Command cmd = new Command("bench", List.of("true"), Duration.ofSeconds(30));
     List<Double> shell = new ArrayList<>();
     List<Double> fresh = new ArrayList<>();
@@ -505,20 +492,7 @@ public final class Bench {
     client = api.client();
     Path kubeconfig = dir.resolve("kubeconfig");
     api.writeKubeconfig(kubeconfig);
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("node-ssh")
-                .withNamespace(NS)
-                .endMetadata()
-                .withData(
-                    Map.of(
-                        "ssh-privatekey",
-                        Base64.getEncoder()
-                            .encodeToString(key.privateKey().getBytes(StandardCharsets.UTF_8))))
-                .build())
-        .create();
+    client.resource(SshKeys.secret("node-ssh", key.privateKey(), null)).inNamespace(NS).create();
     for (int i = 0; i < hosts; i++) {
       client.resource(host(i)).create();
     }

@@ -8,25 +8,19 @@ import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
-import dev.kvmop.controller.guest.GuestProbes;
-import dev.kvmop.controller.guest.KvmGuestReconciler;
-import dev.kvmop.controller.host.KvmHostReconciler;
 import dev.kvmop.host.ConnectedHostAgents;
 import dev.kvmop.host.HostConnections;
 import dev.kvmop.host.ssh.SshRemoteShellFactory;
-import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.CrudApi;
 import dev.kvmop.testing.FakeHostAgents;
+import dev.kvmop.testing.Reconcilers;
 import dev.kvmop.testing.RoutingHostAgents;
 import dev.kvmop.testing.SshKeys;
 import dev.kvmop.testing.Tripwire;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.javaoperatorsdk.operator.Operator;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +44,6 @@ import org.junit.jupiter.api.Test;
  */
 @EnableKubernetesMockClient(crud = true)
 class BadInputMatrixTest {
-  static final String KEY_LINE =
-      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINBM/Sqo5hQpBF2MGf6zDcTRGhMlRSWfMtDQIiFajMRS";
   static final String CONTROL_ADDRESS = "10.9.0.1";
   static final String LATE_CONTROL_ADDRESS = "10.9.0.2";
   static final String PASSPHRASE = "matrix-passphrase-4711";
@@ -61,8 +53,7 @@ class BadInputMatrixTest {
   FakeHostAgents hosts = new FakeHostAgents();
   Tripwire tripwire = new Tripwire();
   HostConnections connections;
-  GuestProbes probes;
-  Operator operator;
+  Reconcilers operator;
 
   /** What the operator must say about a case: condition False with reason, field, phase. */
   record Expect(String conditionType, String reason, String messageFragment, String phase) {}
@@ -85,25 +76,16 @@ class BadInputMatrixTest {
   @BeforeEach
   void start() throws Exception {
     CrudApi.installCrds(client);
-    operator = CrudApi.operator(client);
-    Clock clock = Clock.systemUTC();
-    connections = new HostConnections(new SshRemoteShellFactory(), clock);
+    connections = new HostConnections(new SshRemoteShellFactory(), Clock.systemUTC());
     var agents =
         new RoutingHostAgents(
             t -> t.address().equals("127.0.0.1"), new ConnectedHostAgents(connections), hosts);
-    DomainMetrics metrics = new DomainMetrics(new SimpleMeterRegistry());
-    EventRecorder events = new EventRecorder(client, clock);
-    HostDirectory directory = new HostDirectory();
-    probes = new GuestProbes(directory, agents, metrics, clock);
-    operator.register(new KvmHostReconciler(agents, directory, events, metrics, clock));
-    operator.register(new KvmGuestReconciler(agents, directory, probes, events, metrics, clock));
-    operator.start();
+    operator = Reconcilers.hostsAndGuests(client, agents).start();
   }
 
   @AfterEach
   void stop() {
-    probes.close();
-    operator.stop();
+    operator.close();
     connections.close();
     tripwire.close();
   }
@@ -143,7 +125,7 @@ class BadInputMatrixTest {
     c.add(
         hostCase(
             "hostkey-badtype",
-            s -> s.put("hostKey", "ssh-foo " + KEY_LINE.split(" ")[1]),
+            s -> s.put("hostKey", "ssh-foo " + FakeHostAgents.KEY_LINE.split(" ")[1]),
             spec("hostKey")));
     c.add(
         hostCase(
@@ -700,7 +682,7 @@ class BadInputMatrixTest {
     spec.put("port", 22);
     spec.put("user", "root");
     spec.put("credentialsSecretRef", Map.of("name", "bad-ssh"));
-    spec.put("hostKey", KEY_LINE);
+    spec.put("hostKey", FakeHostAgents.KEY_LINE);
     spec.put("hostKeyPolicy", "Pinned");
     spec.put("workDir", "/var/lib/kvmop");
     spec.put("probeIntervalSeconds", 1);
@@ -763,30 +745,15 @@ class BadInputMatrixTest {
   }
 
   private KvmGuest awaitGuestPhase(String name, GuestPhase phase) {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> guest(name),
-            g -> g != null && g.getStatus() != null && g.getStatus().phase == phase);
+    return CrudApi.awaitGuest(
+        client, name, g -> g.getStatus().phase == phase, Duration.ofSeconds(30));
   }
 
   private void awaitHostPhase(String name, HostPhase phase) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> get(name),
-            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+    CrudApi.awaitHost(client, name, phase, Duration.ofSeconds(30));
   }
 
   private void secret(String name, Map<String, String> data) {
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withStringData(data)
-                .build())
-        .create();
+    CrudApi.secret(client, name, data);
   }
 }

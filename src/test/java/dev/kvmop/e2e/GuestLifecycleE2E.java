@@ -42,9 +42,7 @@ class GuestLifecycleE2E {
   @BeforeEach
   void start() {
     env = new E2EEnvironment(tmp);
-    env.client.resource(env.host("node", env.sshd.hostKeyLine(), 8)).create();
-    operator = env.startOperator();
-    env.awaitHost("node", HostPhase.Ready);
+    operator = env.startOperatorWithHost("node", 8);
   }
 
   @AfterEach
@@ -228,14 +226,7 @@ class GuestLifecycleE2E {
         .atMost(E2EEnvironment.WAIT)
         .until(
             () ->
-                env
-                    .client
-                    .resources(KvmGuest.class)
-                    .inNamespace(E2EEnvironment.NS)
-                    .list()
-                    .getItems()
-                    .stream()
-                    .filter(x -> x.getSpec().hostRef.name.equals("node"))
+                env.guestsOn("node").stream()
                     .noneMatch(
                         x -> x.getStatus() != null && g.getStatus().ip.equals(x.getStatus().ip)));
   }

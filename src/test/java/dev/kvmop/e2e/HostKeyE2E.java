@@ -1,5 +1,6 @@
 package dev.kvmop.e2e;
 
+import static dev.kvmop.testing.E2EEnvironment.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -8,25 +9,15 @@ import dev.kvmop.api.Conditions;
 import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHost;
-import dev.kvmop.api.KvmHostSpec;
-import dev.kvmop.api.ObjectRef;
-import dev.kvmop.local.LocalApiServer;
+import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OpenSshServer;
 import dev.kvmop.testing.OperatorProcess;
 import dev.kvmop.testing.SecretHygiene;
-import dev.kvmop.testing.SshKeys;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,60 +29,34 @@ import org.junit.jupiter.api.io.TempDir;
  * is refused probe after probe, never trusted, and reported with a Warning Event.
  */
 class HostKeyE2E {
-  static final String NS = "default";
-  static final Duration WAIT = Duration.ofSeconds(45);
   static final int REFUSED_PROBES = 5;
   static final String PASSPHRASE = "hostkey e2e 5b1d passphrase";
 
   @TempDir static Path tmp;
-  static LocalApiServer api;
-  static KubernetesClient client;
+  static E2EEnvironment env;
   static OperatorProcess operator;
-  static SshKeys.KeyText clientKey;
-  static final List<OpenSshServer> servers = new ArrayList<>();
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start() {
     assumeTrue(OpenSshServer.available(), "no /usr/sbin/sshd");
-    clientKey = SshKeys.generate("ed25519", PASSPHRASE, false);
-    api = LocalApiServer.start(0);
-    api.installBundledCrds();
-    client = api.client();
-    Path kubeconfig = tmp.resolve("kubeconfig");
-    api.writeKubeconfig(kubeconfig);
-    secret("node-ssh", clientKey.privateKey(), PASSPHRASE);
-    operator = new OperatorProcess(kubeconfig, tmp.resolve("operator.log"), List.of()).start();
+    env = new E2EEnvironment(tmp, List.of(), PASSPHRASE);
+    operator = env.startOperator();
   }
 
   @AfterAll
   static void stop() {
-    SecretHygiene.Report report = null;
-    if (operator != null) {
-      operator.stop();
-      report =
-          new SecretHygiene()
-              .privateKey(clientKey.privateKey())
-              .passphrase(PASSPHRASE)
-              .check(client, operator.log());
-      System.out.println(report.line());
-    }
-    if (api != null) {
-      api.close();
-    }
-    servers.forEach(OpenSshServer::close);
-    if (report != null) {
-      assertThat(report.hits()).isEmpty();
+    if (env != null) {
+      assertThat(env.closeCheckingSecrets(new SecretHygiene()).hits()).isEmpty();
     }
   }
 
   @Test
   void replacedKeyIsRefusedWhenPinned() {
-    OpenSshServer sshd = sshd();
-    KvmHost h = host("pinned", sshd);
+    OpenSshServer sshd = env.startSshd();
+    KvmHost h = env.host("pinned", sshd, sshd.hostKeyLine(), 0);
     h.getSpec().hostKeyPolicy = HostKeyPolicy.Pinned;
-    h.getSpec().hostKey = sshd.hostKeyLine();
-    client.resource(h).create();
-    String original = awaitPhase("pinned", HostPhase.Ready).getStatus().observedHostKey;
+    env.client.resource(h).create();
+    String original = env.awaitHost("pinned", HostPhase.Ready).getStatus().observedHostKey;
     assertThat(original).isEqualTo(sshd.hostKeyFingerprint());
 
     assertRefusedOverProbes("pinned", sshd, original);
@@ -99,15 +64,14 @@ class HostKeyE2E {
 
   @Test
   void replacedKeyIsNotReTrustedOnFirstUse() {
-    OpenSshServer sshd = sshd();
-    KvmHost h = host("tofu", sshd);
+    OpenSshServer sshd = env.startSshd();
+    KvmHost h = env.host("tofu", sshd, null, 0);
     h.getSpec().hostKeyPolicy = HostKeyPolicy.TrustOnFirstUse;
-    h.getSpec().hostKey = null;
-    client.resource(h).create();
-    KvmHost ready = awaitPhase("tofu", HostPhase.Ready);
+    env.client.resource(h).create();
+    KvmHost ready = env.awaitHost("tofu", HostPhase.Ready);
     String first = ready.getStatus().observedHostKey;
     assertThat(first).isEqualTo(sshd.hostKeyFingerprint());
-    assertThat(condition(ready, Conditions.HOST_KEY_VERIFIED).getStatus()).isEqualTo("True");
+    assertThat(hostKeyVerified(ready).getStatus()).isEqualTo("True");
 
     assertRefusedOverProbes("tofu", sshd, first);
   }
@@ -120,14 +84,14 @@ class HostKeyE2E {
    * new key.
    */
   private static void assertRefusedOverProbes(String name, OpenSshServer sshd, String trusted) {
-    String hostLabel = "host=\"" + NS + "/" + name + "\"";
+    String hostLabel = "host=\"" + E2EEnvironment.NS + "/" + name + "\"";
     double mismatches0 =
         operator.metricSum("kvmop_ssh_connects_total", hostLabel, "result=\"HostKeyMismatch\"");
     sshd.replaceHostKey();
     String presented = sshd.hostKeyFingerprint();
     assertThat(presented).isNotEqualTo(trusted);
-    KvmHost failed = awaitPhase(name, HostPhase.Failed);
-    Condition verified = condition(failed, Conditions.HOST_KEY_VERIFIED);
+    KvmHost failed = env.awaitHost(name, HostPhase.Failed);
+    Condition verified = hostKeyVerified(failed);
     assertThat(verified.getStatus()).isEqualTo("False");
     assertThat(verified.getReason()).isEqualTo("HostKeyMismatch");
     assertThat(verified.getMessage()).contains(presented);
@@ -143,15 +107,15 @@ class HostKeyE2E {
         .until(
             () -> {
               polls[0]++;
-              KvmHost h = client.resources(KvmHost.class).inNamespace(NS).withName(name).get();
+              KvmHost h = env.getHost(name);
               if (h.getStatus().phase != HostPhase.Failed) {
                 violations.add("phase " + h.getStatus().phase);
               }
               if (!trusted.equals(h.getStatus().observedHostKey)) {
                 violations.add("observedHostKey " + h.getStatus().observedHostKey);
               }
-              if (!"False".equals(condition(h, Conditions.HOST_KEY_VERIFIED).getStatus())) {
-                violations.add("HostKeyVerified " + condition(h, Conditions.HOST_KEY_VERIFIED));
+              if (!"False".equals(hostKeyVerified(h).getStatus())) {
+                violations.add("HostKeyVerified " + hostKeyVerified(h));
               }
               return operator.metricSum(
                       "kvmop_ssh_connects_total", hostLabel, "result=\"HostKeyMismatch\"")
@@ -175,82 +139,22 @@ class HostKeyE2E {
             + " successful connects");
     assertThat(violations).isEmpty();
     assertThat(successes).isEqualTo(successes0);
-    KvmHost last = client.resources(KvmHost.class).inNamespace(NS).withName(name).get();
+    KvmHost last = env.getHost(name);
     assertThat(last.getStatus().observedHostKey).isEqualTo(trusted).isNotEqualTo(presented);
     assertThat(last.getStatus().facts == null || last.getStatus().phase == HostPhase.Failed)
         .isTrue();
     await()
-        .atMost(WAIT)
+        .atMost(E2EEnvironment.WAIT)
         .until(
             () ->
-                events(name).stream()
+                env.events(name).stream()
                     .anyMatch(
                         e ->
                             "HostKeyMismatch".equals(e.getReason())
                                 && "Warning".equals(e.getType())));
   }
 
-  private static OpenSshServer sshd() {
-    OpenSshServer s = new OpenSshServer().authorize(clientKey.publicKeyLine()).start();
-    servers.add(s);
-    return s;
-  }
-
-  private static KvmHost awaitPhase(String name, HostPhase phase) {
-    return await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> client.resources(KvmHost.class).inNamespace(NS).withName(name).get(),
-            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
-  }
-
-  private static Condition condition(KvmHost h, String type) {
-    return h.getStatus().conditions.stream()
-        .filter(c -> c.getType().equals(type))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private static List<Event> events(String name) {
-    return client.v1().events().inNamespace(NS).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName()))
-        .toList();
-  }
-
-  private static void secret(String name, String privateKey, String passphrase) {
-    Map<String, String> data = new HashMap<>();
-    data.put("ssh-privatekey", b64(privateKey));
-    data.put("passphrase", b64(passphrase));
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .endMetadata()
-                .withData(data)
-                .build())
-        .createOr(op -> op.update());
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static KvmHost host(String name, OpenSshServer sshd) {
-    KvmHost h = new KvmHost();
-    h.getMetadata().setName(name);
-    h.getMetadata().setNamespace(NS);
-    KvmHostSpec spec = new KvmHostSpec();
-    spec.address = "127.0.0.1";
-    spec.port = sshd.port();
-    spec.user = System.getProperty("user.name");
-    spec.credentialsSecretRef = new ObjectRef("node-ssh");
-    spec.workDir = sshd.dir().resolve("work-" + name).toString();
-    spec.probeIntervalSeconds = 1;
-    spec.kvm.requireHardwareVirtualization = false;
-    h.setSpec(spec);
-    return h;
+  private static Condition hostKeyVerified(KvmHost h) {
+    return condition(h.getStatus().conditions, Conditions.HOST_KEY_VERIFIED);
   }
 }

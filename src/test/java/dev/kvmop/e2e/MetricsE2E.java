@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.local.ApiRequest;
 import dev.kvmop.testing.E2EEnvironment;
@@ -59,9 +58,7 @@ class MetricsE2E {
   @BeforeAll
   static void start() {
     env = new E2EEnvironment(tmp);
-    env.client.resource(env.host("node", env.sshd.hostKeyLine(), 4)).create();
-    operator = env.startOperator();
-    env.awaitHost("node", HostPhase.Ready);
+    operator = env.startOperatorWithHost("node", 4);
   }
 
   @AfterAll

@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.RunStrategy;
 import dev.kvmop.testing.E2EEnvironment;
@@ -63,9 +62,7 @@ class PidIdentityE2E {
   @BeforeAll
   static void start() {
     env = new E2EEnvironment(tmp);
-    env.client.resource(env.host("node", env.sshd.hostKeyLine(), 8)).create();
-    env.startOperator();
-    env.awaitHost("node", HostPhase.Ready);
+    env.startOperatorWithHost("node", 8);
     env.client.resource(guest("other", "node")).create();
     other = env.awaitSteady("other");
   }

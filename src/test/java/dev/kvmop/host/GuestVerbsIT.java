@@ -2,9 +2,9 @@ package dev.kvmop.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.ObjectRef;
@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -57,19 +58,7 @@ class GuestVerbsIT {
   static void start() throws Exception {
     assumeTrue(Files.isExecutable(Path.of(QEMU)), "qemu-system-x86_64 is not installed");
     SERVER.start();
-    shell =
-        new SshRemoteShellFactory()
-            .connect(
-                new SshTarget(
-                    "ns/local",
-                    "127.0.0.1",
-                    SERVER.port(),
-                    "root",
-                    KEY.privateKey(),
-                    null,
-                    HostKeyPolicy.Pinned,
-                    SERVER.hostKeyLine(),
-                    10));
+    shell = new SshRemoteShellFactory().connect(SERVER.target("ns/local", KEY.privateKey(), 10));
     agent = new ShellHostAgent(shell);
     // Short on purpose: unix socket paths must stay under 108 bytes.
     workDir = Files.createTempDirectory(Path.of("/tmp"), "kvmop-it");
@@ -179,9 +168,7 @@ class GuestVerbsIT {
   void aPidfileNamingALiveNonQemuProcessIsNotRunning() throws Exception {
     Guest g = guest("sleeper", spec());
     LaunchedProcess real = launch(g);
-    Process sleep = new ProcessBuilder("sleep", "300").start();
-    helpers.add(sleep);
-    Files.writeString(Path.of(g.dir, "pid"), sleep.pid() + "\n");
+    Process sleep = pidfileNamingASleep(g);
 
     GuestProcess seen = probe().guests().get(g.dir);
     assertThat(seen.state()).isEqualTo(State.Exited);
@@ -202,9 +189,7 @@ class GuestVerbsIT {
   void stopNeverSignalsAProcessThatIsNotTheGuest() throws Exception {
     Guest g = guest("nosignal", spec());
     LaunchedProcess real = launch(g);
-    Process sleep = new ProcessBuilder("sleep", "300").start();
-    helpers.add(sleep);
-    Files.writeString(Path.of(g.dir, "pid"), sleep.pid() + "\n");
+    Process sleep = pidfileNamingASleep(g);
     agent.stop(g.dir, g.uuid, Duration.ZERO);
     assertThat(sleep.isAlive()).isTrue();
     assertThat(ProcessHandle.of(real.pid()).filter(GuestVerbsIT::isQemu)).isPresent();
@@ -313,18 +298,7 @@ class GuestVerbsIT {
     // A new connection (a new agent over another shell) verifies the hash and rewrites.
     Files.writeString(script, "#!/bin/sh\necho tampered\n");
     RemoteShell other =
-        new SshRemoteShellFactory()
-            .connect(
-                new SshTarget(
-                    "ns/local2",
-                    "127.0.0.1",
-                    SERVER.port(),
-                    "root",
-                    KEY.privateKey(),
-                    null,
-                    HostKeyPolicy.Pinned,
-                    SERVER.hostKeyLine(),
-                    10));
+        new SshRemoteShellFactory().connect(SERVER.target("ns/local2", KEY.privateKey(), 10));
     try {
       new ShellHostAgent(other).probeGuests(workDir.toString(), QEMU);
     } finally {
@@ -396,6 +370,14 @@ class GuestVerbsIT {
     return p;
   }
 
+  /** Starts a long sleep (killed after the test) and points the guest's pidfile at it. */
+  static Process pidfileNamingASleep(Guest g) throws IOException {
+    Process sleep = new ProcessBuilder("sleep", "300").start();
+    helpers.add(sleep);
+    Files.writeString(Path.of(g.dir, "pid"), sleep.pid() + "\n");
+    return sleep;
+  }
+
   static HostProbe probe() throws HostException {
     HostProbe p = agent.probeGuests(workDir.toString(), QEMU);
     p.orphans().forEach(pid -> started.add((long) pid));
@@ -452,18 +434,8 @@ class GuestVerbsIT {
         Duration.ofSeconds(10), () -> ProcessHandle.of(pid).filter(GuestVerbsIT::isQemu).isEmpty());
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void poll(Duration max, Check check) throws Exception {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + max);
-      }
-      Thread.sleep(50);
-    }
+  static void poll(Duration max, Callable<Boolean> check) {
+    await().atMost(max).pollInterval(Duration.ofMillis(50)).until(check);
   }
 
   static void deleteTree(Path root) throws IOException {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.testing.Kubectl;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,19 +111,7 @@ class LocalApiServerKubectlIT {
 
     // status written by the operator (here: the client) shows up in the columns
     var client = server.client();
-    KvmHost h = client.resources(KvmHost.class).withName("x").get();
-    h.setStatus(new dev.kvmop.api.KvmHostStatus());
-    h.getStatus()
-        .conditions
-        .add(
-            new ConditionBuilder()
-                .withType("Ready")
-                .withStatus("True")
-                .withReason("Probed")
-                .withMessage("ok")
-                .withLastTransitionTime("2026-01-01T00:00:00Z")
-                .build());
-    client.resource(h).updateStatus();
+    markReady(client, "x");
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
@@ -158,19 +147,7 @@ class LocalApiServerKubectlIT {
             .start();
     // the wait is running (watching) before the condition is set
     assertThat(wait.waitFor(2, TimeUnit.SECONDS)).isFalse();
-    KvmHost cur = client.resources(KvmHost.class).withName("later").get();
-    cur.setStatus(new dev.kvmop.api.KvmHostStatus());
-    cur.getStatus()
-        .conditions
-        .add(
-            new ConditionBuilder()
-                .withType("Ready")
-                .withStatus("True")
-                .withReason("Probed")
-                .withMessage("ok")
-                .withLastTransitionTime("2026-01-01T00:00:00Z")
-                .build());
-    client.resource(cur).updateStatus();
+    markReady(client, "later");
     assertThat(wait.waitFor(25, TimeUnit.SECONDS)).isTrue();
     String out = new String(wait.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(wait.exitValue()).as(out).isZero();
@@ -205,5 +182,22 @@ class LocalApiServerKubectlIT {
     String out = new String(delete.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(delete.exitValue()).as(out).isZero();
     assertThat(hosts.withName("held").get()).isNull();
+  }
+
+  /** Writes a status with condition Ready=True on host {@code name}, as the operator would. */
+  private static void markReady(KubernetesClient client, String name) {
+    KvmHost h = client.resources(KvmHost.class).withName(name).get();
+    h.setStatus(new dev.kvmop.api.KvmHostStatus());
+    h.getStatus()
+        .conditions
+        .add(
+            new ConditionBuilder()
+                .withType("Ready")
+                .withStatus("True")
+                .withReason("Probed")
+                .withMessage("ok")
+                .withLastTransitionTime("2026-01-01T00:00:00Z")
+                .build());
+    client.resource(h).updateStatus();
   }
 }

@@ -1,5 +1,7 @@
 package dev.kvmop.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kvmop.host.Command;
 import dev.kvmop.host.CommandResult;
 import dev.kvmop.host.HostException;
@@ -130,6 +132,35 @@ public final class ArgvFuzz {
         return cp;
       }
     }
+  }
+
+  /**
+   * Sends {@code count} elements made from {@code seed} through {@code shell} in batches of 200,
+   * rotating through every route (the builtin every other batch), prints one line that names the
+   * {@code server}, and fails unless every element came back byte-exact.
+   */
+  public static void assertRoundTrip(RemoteShell shell, long seed, int count, String server) {
+    Result r =
+        roundTrip(
+            shell,
+            elements(seed, count),
+            200,
+            List.of(Route.SHELL_BUILTIN, Route.SHELL_EXEC, Route.SHELL_BUILTIN, Route.OWN_CHANNEL));
+    System.out.println(
+        "quoting-fuzz: "
+            + r.elements()
+            + " elements, "
+            + r.mismatches()
+            + " mismatches ("
+            + r.commands()
+            + " commands, seed "
+            + seed
+            + ", "
+            + server
+            + ")");
+    assertThat(r.examples()).isEmpty();
+    assertThat(r.mismatches()).isZero();
+    assertThat(r.elements()).isEqualTo(count);
   }
 
   /**

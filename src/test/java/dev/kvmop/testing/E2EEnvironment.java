@@ -15,7 +15,6 @@ import dev.kvmop.local.ApiRequest;
 import dev.kvmop.local.LocalApiServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -41,6 +39,10 @@ public final class E2EEnvironment implements AutoCloseable {
 
   public final Path dir;
   public final SshKeys.KeyText clientKey;
+
+  /** The client key's passphrase (also in the node-ssh Secret), or null when it has none. */
+  public final String passphrase;
+
   public final OpenSshServer sshd;
   public final LocalApiServer api;
   public final KubernetesClient client;
@@ -57,6 +59,7 @@ public final class E2EEnvironment implements AutoCloseable {
       java.util.Collections.synchronizedList(new ArrayList<>());
 
   private final List<OperatorProcess> operators = new ArrayList<>();
+  private final List<OpenSshServer> extraSshds = new ArrayList<>();
   private int operatorRuns;
 
   public E2EEnvironment(Path dir) {
@@ -67,8 +70,16 @@ public final class E2EEnvironment implements AutoCloseable {
    * @param sshdConfig extra sshd_config lines, e.g. "SetEnv PATH=..." to put stand-ins first
    */
   public E2EEnvironment(Path dir, List<String> sshdConfig) {
+    this(dir, sshdConfig, null);
+  }
+
+  /**
+   * @param passphrase encrypts the client key (and goes into the node-ssh Secret); null for none
+   */
+  public E2EEnvironment(Path dir, List<String> sshdConfig, String passphrase) {
     this.dir = dir;
-    clientKey = SshKeys.generate("ed25519");
+    this.passphrase = passphrase;
+    clientKey = SshKeys.generate("ed25519", passphrase, false);
     sshd = new OpenSshServer(sshdConfig).authorize(clientKey.publicKeyLine()).start();
     api = LocalApiServer.start(0);
     api.requestLog(
@@ -82,7 +93,14 @@ public final class E2EEnvironment implements AutoCloseable {
     kubeconfig = dir.resolve("kubeconfig");
     workRoot = shortTempDir();
     api.writeKubeconfig(kubeconfig);
-    secret("node-ssh", clientKey.privateKey());
+    secret("node-ssh", clientKey.privateKey(), passphrase);
+  }
+
+  /** One more loopback OpenSSH server that accepts the client key; closed with the environment. */
+  public OpenSshServer startSshd() {
+    OpenSshServer s = new OpenSshServer().authorize(clientKey.publicKeyLine()).start();
+    extraSshds.add(s);
+    return s;
   }
 
   /** Starts an operator; extra environment such as KVMOP_CRASH_POINT may be given. */
@@ -118,7 +136,17 @@ public final class E2EEnvironment implements AutoCloseable {
     return op.start(false);
   }
 
-  /** Every operator log so far, for failure messages and secret checks. */
+  /**
+   * Creates host {@code name} on the loopback sshd with {@code pool} addresses, starts an operator
+   * and waits for the host to be Ready.
+   */
+  public OperatorProcess startOperatorWithHost(String name, int pool) {
+    client.resource(host(name, sshd.hostKeyLine(), pool)).create();
+    OperatorProcess op = startOperator();
+    awaitHost(name, HostPhase.Ready);
+    return op;
+  }
+
   /** Thread dumps of the running operators, for failure messages. */
   public String threadDumps() {
     StringBuilder all = new StringBuilder();
@@ -140,26 +168,23 @@ public final class E2EEnvironment implements AutoCloseable {
     return all.toString();
   }
 
+  /** Every operator log so far, for failure messages and secret checks. */
   public String operatorLogs() {
     StringBuilder all = new StringBuilder();
     operators.forEach(o -> all.append(o.log()));
     return all.toString();
   }
 
+  /** Creates or replaces an SSH key Secret without a passphrase. */
   public void secret(String name, String privateKey) {
+    secret(name, privateKey, null);
+  }
+
+  /** Creates or replaces an SSH key Secret; {@code passphrase} may be null. */
+  public void secret(String name, String privateKey, String passphrase) {
     client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .endMetadata()
-                .withData(
-                    Map.of(
-                        "ssh-privatekey",
-                        Base64.getEncoder()
-                            .encodeToString(privateKey.getBytes(StandardCharsets.UTF_8))))
-                .build())
+        .resource(SshKeys.secret(name, privateKey, passphrase))
+        .inNamespace(NS)
         .createOr(op -> op.update());
   }
 
@@ -167,12 +192,17 @@ public final class E2EEnvironment implements AutoCloseable {
    * A KvmHost for the loopback sshd, TCG allowed, probed every second, with {@code pool} addresses.
    */
   public KvmHost host(String name, String hostKey, int pool) {
+    return host(name, sshd, hostKey, pool);
+  }
+
+  /** Like {@link #host(String, String, int)}, for another server (see {@link #startSshd()}). */
+  public KvmHost host(String name, OpenSshServer server, String hostKey, int pool) {
     KvmHost h = new KvmHost();
     h.getMetadata().setName(name);
     h.getMetadata().setNamespace(NS);
     KvmHostSpec spec = new KvmHostSpec();
     spec.address = "127.0.0.1";
-    spec.port = sshd.port();
+    spec.port = server.port();
     spec.user = System.getProperty("user.name");
     spec.credentialsSecretRef = new ObjectRef("node-ssh");
     spec.hostKey = hostKey;
@@ -232,8 +262,12 @@ public final class E2EEnvironment implements AutoCloseable {
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(200))
         .until(
-            () -> client.resources(KvmHost.class).inNamespace(NS).withName(name).get(),
+            () -> getHost(name),
             h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+  }
+
+  public KvmHost getHost(String name) {
+    return client.resources(KvmHost.class).inNamespace(NS).withName(name).get();
   }
 
   public KvmGuest awaitGuest(String name, Predicate<KvmGuest> condition) {
@@ -277,6 +311,13 @@ public final class E2EEnvironment implements AutoCloseable {
 
   public KvmGuest awaitGuest(String name, GuestPhase phase) {
     return awaitGuest(name, g -> g.getStatus().phase == phase);
+  }
+
+  /** The guests placed on host {@code hostName} by their spec. */
+  public List<KvmGuest> guestsOn(String hostName) {
+    return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
+        .filter(g -> g.getSpec().hostRef.name.equals(hostName))
+        .toList();
   }
 
   /** The guests whose name starts with {@code prefix}. */
@@ -502,12 +543,33 @@ public final class E2EEnvironment implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the operators, looks for the client key, its passphrase and {@code more} in their logs,
+   * in Events and in KvmHosts (see {@link SecretHygiene}), prints the report line and closes the
+   * environment; the caller asserts on the report.
+   */
+  public SecretHygiene.Report closeCheckingSecrets(SecretHygiene more) {
+    SecretHygiene.Report report;
+    try {
+      operators.forEach(OperatorProcess::stop);
+      report =
+          more.privateKey(clientKey.privateKey())
+              .passphrase(passphrase)
+              .check(client, operatorLogs());
+      System.out.println(report.line());
+    } finally {
+      close();
+    }
+    return report;
+  }
+
   @Override
   public void close() {
     operators.forEach(OperatorProcess::stop);
     killLeftoverQemu();
     api.close();
     sshd.close();
+    extraSshds.forEach(OpenSshServer::close);
     deleteTree(workRoot);
   }
 

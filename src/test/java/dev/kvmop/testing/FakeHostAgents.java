@@ -1,6 +1,10 @@
 package dev.kvmop.testing;
 
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.KvmHostStatus.HostFacts;
+import dev.kvmop.api.ObjectRef;
 import dev.kvmop.host.GuestLaunch;
 import dev.kvmop.host.GuestProcess;
 import dev.kvmop.host.HostAgent;
@@ -23,8 +27,29 @@ import java.util.concurrent.TimeUnit;
  * optional connection failure, a directory set and fake guest processes; every verb is recorded.
  */
 public final class FakeHostAgents implements HostAgentFactory {
+  /** A well-formed host key to pin in KvmHosts on fake hosts (they present "SHA256:fake"). */
+  public static final String KEY_LINE =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINBM/Sqo5hQpBF2MGf6zDcTRGhMlRSWfMtDQIiFajMRS";
+
   public final Map<String, FakeHost> hosts = new ConcurrentHashMap<>();
   public final List<String> calls = new CopyOnWriteArrayList<>();
+
+  /**
+   * A KvmHost for the fake host at {@code address}: credentials from Secret {@code secret}, host
+   * key pinned to {@link #KEY_LINE}, TCG allowed, no addresses.
+   */
+  public static KvmHost kvmHost(String name, String address, String secret) {
+    KvmHost h = new KvmHost();
+    h.getMetadata().setName(name);
+    KvmHostSpec spec = new KvmHostSpec();
+    spec.address = address;
+    spec.credentialsSecretRef = new ObjectRef(secret);
+    spec.hostKey = KEY_LINE;
+    spec.hostKeyPolicy = HostKeyPolicy.Pinned;
+    spec.kvm.requireHardwareVirtualization = false;
+    h.setSpec(spec);
+    return h;
+  }
 
   /** One fake qemu: identity plus whether it runs and how it ended. */
   public static final class FakeProcess {

@@ -1,5 +1,7 @@
 package dev.kvmop.testing;
 
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.host.SshTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.GeneralSecurityException;
@@ -106,6 +108,20 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
   /** "SHA256:..." as OpenSSH prints it. */
   public String hostKeyFingerprint() {
     return KeyUtils.getFingerPrint(BuiltinDigests.sha256, hostKey.getPublic());
+  }
+
+  /** A target for this server as root (any user is the JVM user here), host key pinned. */
+  public SshTarget target(String hostId, String privateKey, int maxSessions) {
+    return new SshTarget(
+        hostId,
+        "127.0.0.1",
+        port(),
+        "root",
+        privateKey,
+        null,
+        HostKeyPolicy.Pinned,
+        hostKeyLine(),
+        maxSessions);
   }
 
   /** Exec requests received so far (each is one SSH session). */

@@ -2,6 +2,8 @@ package dev.kvmop.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.host.SshTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -178,6 +180,20 @@ public final class OpenSshServer implements AutoCloseable {
 
   public String hostKeyFingerprint() {
     return SshKeys.fingerprint(Path.of(hostKeyFile() + ".pub"));
+  }
+
+  /** A target for this server as the JVM's user (sshd runs as that user), host key pinned. */
+  public SshTarget target(String hostId, String privateKey, int maxSessions) {
+    return new SshTarget(
+        hostId,
+        "127.0.0.1",
+        port(),
+        System.getProperty("user.name"),
+        privateKey,
+        null,
+        HostKeyPolicy.Pinned,
+        hostKeyLine(),
+        maxSessions);
   }
 
   public String log() {

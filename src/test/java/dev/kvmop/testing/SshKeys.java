@@ -1,11 +1,16 @@
 package dev.kvmop.testing;
 
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,6 +56,29 @@ public final class SshKeys {
 
   public static KeyText generate(String type) {
     return generate(type, null, false);
+  }
+
+  /**
+   * The Secret a user makes of a client key: {@code ssh-privatekey} and, when {@code passphrase} is
+   * not null, {@code passphrase}, both base64 in {@code data} as a real API server stores them. No
+   * namespace: the caller's client puts it in one.
+   */
+  public static Secret secret(String name, String privateKey, String passphrase) {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("ssh-privatekey", base64(privateKey));
+    if (passphrase != null) {
+      data.put("passphrase", base64(passphrase));
+    }
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withData(data)
+        .build();
+  }
+
+  private static String base64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Writes an ed25519 host key for sshd into {@code file} (and file.pub). */

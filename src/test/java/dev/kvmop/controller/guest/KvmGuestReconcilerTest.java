@@ -8,31 +8,22 @@ import dev.kvmop.api.Annotations;
 import dev.kvmop.api.Conditions;
 import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.KvmHost;
-import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.ObjectRef;
 import dev.kvmop.api.RunStrategy;
-import dev.kvmop.controller.EventRecorder;
-import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
-import dev.kvmop.controller.host.KvmHostReconciler;
 import dev.kvmop.host.HostException;
-import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.CrudApi;
 import dev.kvmop.testing.FakeHostAgents;
+import dev.kvmop.testing.Reconcilers;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.javaoperatorsdk.operator.Operator;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,16 +39,13 @@ import org.junit.jupiter.api.Test;
  */
 @EnableKubernetesMockClient(crud = true)
 class KvmGuestReconcilerTest {
-  static final String KEY_LINE =
-      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINBM/Sqo5hQpBF2MGf6zDcTRGhMlRSWfMtDQIiFajMRS";
   static final String ADDRESS = "10.0.0.5";
   static final Duration WAIT = Duration.ofSeconds(20);
 
   KubernetesClient client;
   FakeHostAgents hosts = new FakeHostAgents();
   FakeHostAgents.FakeHost fake = hosts.host(ADDRESS);
-  Operator operator;
-  GuestProbes probes;
+  Reconcilers operator;
 
   @BeforeEach
   void start() throws Exception {
@@ -68,23 +56,25 @@ class KvmGuestReconcilerTest {
 
   /** A fresh operator process: new reconcilers, directory and probes; same API and hosts. */
   void startOperator() {
-    operator = CrudApi.operator(client);
-    Clock clock = Clock.systemUTC();
-    DomainMetrics metrics = new DomainMetrics(new SimpleMeterRegistry());
-    EventRecorder events = new EventRecorder(client, clock);
-    HostDirectory directory = new HostDirectory();
-    probes = new GuestProbes(directory, hosts, metrics, clock);
-    operator.register(new KvmHostReconciler(hosts, directory, events, metrics, clock));
-    operator.register(
-        new KvmGuestReconciler(
-            hosts, directory, probes, events, metrics, clock, Duration.ofSeconds(1)));
-    operator.start();
+    operator =
+        Reconcilers.hostsAndGuests(
+                client,
+                hosts,
+                r ->
+                    new KvmGuestReconciler(
+                        hosts,
+                        r.directory,
+                        r.probes(),
+                        r.events,
+                        r.metrics,
+                        r.clock,
+                        Duration.ofSeconds(1)))
+            .start();
   }
 
   @AfterEach
   void stop() {
-    probes.close();
-    operator.stop();
+    operator.close();
   }
 
   @Test
@@ -193,19 +183,11 @@ class KvmGuestReconcilerTest {
 
   @Test
   void crashUnderAlwaysIsRelaunchedAfterBackoff() {
-    createHost("node-a", 1);
-    client.resource(guest("vm-a", "node-a")).create();
-    KvmGuest g = awaitGuest("vm-a", phase(GuestPhase.Running));
+    KvmGuest g = runOnOneAddressHost("vm-a");
     int firstPid = g.getStatus().pid;
 
     fake.kill(fake.dirOf("vm-a"));
-    g =
-        awaitGuest(
-            "vm-a",
-            x ->
-                phase(GuestPhase.Running).test(x)
-                    && x.getStatus().restarts != null
-                    && x.getStatus().restarts == 1);
+    g = awaitGuest("vm-a", runningWithRestarts(1));
     assertThat(g.getStatus().lastExit.reason).isEqualTo(ExitReason.Crashed);
     assertThat(g.getStatus().pid).isNotEqualTo(firstPid);
     assertThat(g.getStatus().pid).isEqualTo(fake.process(fake.dirOf("vm-a")).pid);
@@ -215,14 +197,10 @@ class KvmGuestReconcilerTest {
 
   @Test
   void crashUnderManualFailsAndStaysDown() {
-    createHost("node-a", 1);
-    KvmGuest g = guest("vm-a", "node-a");
-    g.getSpec().runStrategy = RunStrategy.Manual;
-    client.resource(g).create();
-    awaitGuest("vm-a", phase(GuestPhase.Running));
+    runOnOneAddressHost("vm-a", RunStrategy.Manual);
 
     fake.kill(fake.dirOf("vm-a"));
-    g = awaitGuest("vm-a", phase(GuestPhase.Failed));
+    KvmGuest g = awaitGuest("vm-a", phase(GuestPhase.Failed));
     assertThat(g.getStatus().lastExit.reason).isEqualTo(ExitReason.Crashed);
     assertThat(g.getStatus().pid).isNull();
     assertThat(condition(g, Conditions.PROCESS_RUNNING).getStatus()).isEqualTo("False");
@@ -231,14 +209,10 @@ class KvmGuestReconcilerTest {
 
   @Test
   void guestShutdownUnderRerunOnFailureSucceeds() {
-    createHost("node-a", 1);
-    KvmGuest g = guest("vm-a", "node-a");
-    g.getSpec().runStrategy = RunStrategy.RerunOnFailure;
-    client.resource(g).create();
-    awaitGuest("vm-a", phase(GuestPhase.Running));
+    runOnOneAddressHost("vm-a", RunStrategy.RerunOnFailure);
 
     fake.guestShutdown(fake.dirOf("vm-a"));
-    g = awaitGuest("vm-a", phase(GuestPhase.Succeeded));
+    KvmGuest g = awaitGuest("vm-a", phase(GuestPhase.Succeeded));
     assertThat(g.getStatus().lastExit.reason).isEqualTo(ExitReason.Shutdown);
     assertNoFurtherLaunch("vm-a", 1);
   }
@@ -289,9 +263,7 @@ class KvmGuestReconcilerTest {
 
   @Test
   void haltedStopsARunningGuest() {
-    createHost("node-a", 1);
-    client.resource(guest("vm-a", "node-a")).create();
-    awaitGuest("vm-a", phase(GuestPhase.Running));
+    runOnOneAddressHost("vm-a");
     String dir = fake.dirOf("vm-a");
 
     client
@@ -307,9 +279,7 @@ class KvmGuestReconcilerTest {
 
   @Test
   void resetIsSentOncePerTokenAndKeepsThePid() {
-    createHost("node-a", 1);
-    client.resource(guest("vm-a", "node-a")).create();
-    int pid = awaitGuest("vm-a", phase(GuestPhase.Running)).getStatus().pid;
+    int pid = runOnOneAddressHost("vm-a").getStatus().pid;
     String dir = fake.dirOf("vm-a");
 
     annotate("vm-a", Annotations.RESET, "t1");
@@ -329,9 +299,7 @@ class KvmGuestReconcilerTest {
 
   @Test
   void restartStopsAndRelaunchesWithANewPid() {
-    createHost("node-a", 1);
-    client.resource(guest("vm-a", "node-a")).create();
-    int pid = awaitGuest("vm-a", phase(GuestPhase.Running)).getStatus().pid;
+    int pid = runOnOneAddressHost("vm-a").getStatus().pid;
     String dir = fake.dirOf("vm-a");
 
     annotate("vm-a", Annotations.RESTART, "r1");
@@ -374,9 +342,7 @@ class KvmGuestReconcilerTest {
 
   @Test
   void hostRebootIsHostLostAndRelaunchesUnderAlways() {
-    createHost("node-a", 1);
-    client.resource(guest("vm-a", "node-a")).create();
-    KvmGuest g = awaitGuest("vm-a", phase(GuestPhase.Running));
+    KvmGuest g = runOnOneAddressHost("vm-a");
     assertThat(g.getStatus().bootId).isEqualTo("boot-1");
 
     g = rebootAndAwaitRelaunch("vm-a");
@@ -440,9 +406,7 @@ class KvmGuestReconcilerTest {
 
   @Test
   void deletionStopsRemovesAndFreesTheAddress() {
-    createHost("node-a", 1);
-    client.resource(guest("vm-a", "node-a")).create();
-    KvmGuest a = awaitGuest("vm-a", phase(GuestPhase.Running));
+    KvmGuest a = runOnOneAddressHost("vm-a");
     assertThat(a.getMetadata().getFinalizers()).isNotEmpty();
     String dir = fake.dirOf("vm-a");
     client.resource(guest("vm-b", "node-a")).create();
@@ -514,23 +478,22 @@ class KvmGuestReconcilerTest {
   }
 
   private KvmGuest awaitGuest(String name, Predicate<KvmGuest> until) {
-    return await()
-        .atMost(WAIT)
-        .until(
-            () -> client.resources(KvmGuest.class).withName(name).get(),
-            g -> g != null && g.getStatus() != null && until.test(g));
+    return CrudApi.awaitGuest(client, name, until, WAIT);
   }
 
   private void awaitHost(String name, HostPhase phase) {
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> client.resources(KvmHost.class).withName(name).get(),
-            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+    CrudApi.awaitHost(client, name, phase, WAIT);
   }
 
   private static Predicate<KvmGuest> phase(GuestPhase phase) {
     return g -> g.getStatus() != null && g.getStatus().phase == phase;
+  }
+
+  private static Predicate<KvmGuest> runningWithRestarts(int restarts) {
+    return g ->
+        phase(GuestPhase.Running).test(g)
+            && g.getStatus().restarts != null
+            && g.getStatus().restarts == restarts;
   }
 
   private static Condition condition(KvmGuest g, String type) {
@@ -550,32 +513,36 @@ class KvmGuestReconcilerTest {
   }
 
   private void secret() {
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("node-ssh")
-                .endMetadata()
-                .withStringData(Map.of("ssh-privatekey", "PRIVATE"))
-                .build())
-        .create();
+    CrudApi.secret(client, "node-ssh", Map.of("ssh-privatekey", "PRIVATE"));
   }
 
   private void createHost(String name, int addresses) {
-    KvmHost h = new KvmHost();
-    h.getMetadata().setName(name);
-    KvmHostSpec spec = new KvmHostSpec();
-    spec.address = ADDRESS;
-    spec.credentialsSecretRef = new ObjectRef("node-ssh");
-    spec.hostKey = KEY_LINE;
-    spec.hostKeyPolicy = HostKeyPolicy.Pinned;
-    spec.probeIntervalSeconds = 1;
-    spec.kvm.requireHardwareVirtualization = false;
+    KvmHost h = FakeHostAgents.kvmHost(name, ADDRESS, "node-ssh");
+    h.getSpec().probeIntervalSeconds = 1;
     for (int i = 0; i < addresses; i++) {
-      spec.addresses.add(new AddressEntry("52:54:00:00:00:" + (10 + i), "10.0.0." + (10 + i)));
+      h.getSpec()
+          .addresses
+          .add(new AddressEntry("52:54:00:00:00:" + (10 + i), "10.0.0." + (10 + i)));
     }
-    h.setSpec(spec);
     client.resource(h).create();
+  }
+
+  /** Creates host node-a with one address and the guest on it; waits for it to run. */
+  private KvmGuest runOnOneAddressHost(String name) {
+    return runOnOneAddressHost(guest(name, "node-a"));
+  }
+
+  /** The same, for a guest under {@code strategy}. */
+  private KvmGuest runOnOneAddressHost(String name, RunStrategy strategy) {
+    KvmGuest g = guest(name, "node-a");
+    g.getSpec().runStrategy = strategy;
+    return runOnOneAddressHost(g);
+  }
+
+  private KvmGuest runOnOneAddressHost(KvmGuest g) {
+    createHost("node-a", 1);
+    client.resource(g).create();
+    return awaitGuest(g.getMetadata().getName(), phase(GuestPhase.Running));
   }
 
   private static KvmGuest guest(String name, String host) {

@@ -8,23 +8,19 @@ import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.ObjectRef;
-import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.ConnectedHostAgents;
 import dev.kvmop.host.HostConnections;
 import dev.kvmop.host.ssh.SshRemoteShellFactory;
-import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.CrudApi;
 import dev.kvmop.testing.MinaSshServer;
+import dev.kvmop.testing.Reconcilers;
 import dev.kvmop.testing.SecretHygiene;
 import dev.kvmop.testing.SshKeys;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.javaoperatorsdk.operator.Operator;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -33,9 +29,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,7 +50,7 @@ class HostCredentialsIT {
   KubernetesClient client;
   MinaSshServer server;
   HostConnections connections;
-  Operator operator;
+  Reconcilers operator;
   PrintStream originalErr;
   final ByteArrayOutputStream log = new ByteArrayOutputStream();
   @TempDir Path tmp;
@@ -68,22 +62,14 @@ class HostCredentialsIT {
     System.setErr(new PrintStream(new Tee(originalErr, log), true, StandardCharsets.UTF_8));
     server = new MinaSshServer();
     CrudApi.installCrds(client);
-    Clock clock = Clock.systemUTC();
-    connections = new HostConnections(new SshRemoteShellFactory(), clock);
-    operator = CrudApi.operator(client);
-    operator.register(
-        new KvmHostReconciler(
-            new ConnectedHostAgents(connections),
-            new dev.kvmop.controller.HostDirectory(),
-            new EventRecorder(client, clock),
-            new DomainMetrics(new SimpleMeterRegistry()),
-            clock));
+    connections = new HostConnections(new SshRemoteShellFactory(), Clock.systemUTC());
+    operator = Reconcilers.hosts(client, new ConnectedHostAgents(connections));
   }
 
   @AfterEach
   void stop() {
     if (operator != null) {
-      operator.stop();
+      operator.close();
     }
     connections.close();
     server.stop();
@@ -202,11 +188,7 @@ class HostCredentialsIT {
   }
 
   private KvmHost awaitPhase(String name, HostPhase phase) {
-    return await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> client.resources(KvmHost.class).withName(name).get(),
-            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+    return CrudApi.awaitHost(client, name, phase, Duration.ofSeconds(30));
   }
 
   private static Condition condition(KvmHost h, String type) {
@@ -214,24 +196,7 @@ class HostCredentialsIT {
   }
 
   private void secret(String name, String privateKey, String passphrase) {
-    Map<String, String> data = new HashMap<>();
-    data.put("ssh-privatekey", b64(privateKey));
-    if (passphrase != null) {
-      data.put("passphrase", b64(passphrase));
-    }
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withData(data)
-                .build())
-        .create();
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    client.resource(SshKeys.secret(name, privateKey, passphrase)).create();
   }
 
   private KvmHost host(String name, String secret) {

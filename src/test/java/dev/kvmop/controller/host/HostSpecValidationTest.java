@@ -6,6 +6,7 @@ import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.ModulesMode;
 import dev.kvmop.api.ObjectRef;
+import dev.kvmop.testing.FakeHostAgents;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,7 +17,7 @@ class HostSpecValidationTest {
     KvmHostSpec spec = new KvmHostSpec();
     spec.address = "10.0.0.5";
     spec.credentialsSecretRef = new ObjectRef("node-ssh");
-    spec.hostKey = KvmHostReconcilerTest.KEY_LINE;
+    spec.hostKey = FakeHostAgents.KEY_LINE;
     return spec;
   }
 

@@ -5,24 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvmop.api.AddressEntry;
 import dev.kvmop.api.Conditions;
-import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.ObjectRef;
-import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.HostException;
-import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.CrudApi;
 import dev.kvmop.testing.FakeHostAgents;
+import dev.kvmop.testing.Reconcilers;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.javaoperatorsdk.operator.Operator;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -32,31 +26,19 @@ import org.junit.jupiter.api.Test;
 /** The host reconciler against the fabric8 CRUD API with fake hosts. */
 @EnableKubernetesMockClient(crud = true)
 class KvmHostReconcilerTest {
-  static final String KEY_LINE =
-      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINBM/Sqo5hQpBF2MGf6zDcTRGhMlRSWfMtDQIiFajMRS";
-
   KubernetesClient client;
   FakeHostAgents hosts = new FakeHostAgents();
-  Operator operator;
+  Reconcilers operator;
 
   @BeforeEach
   void start() throws Exception {
     CrudApi.installCrds(client);
-    operator = CrudApi.operator(client);
-    Clock clock = Clock.systemUTC();
-    operator.register(
-        new KvmHostReconciler(
-            hosts,
-            new dev.kvmop.controller.HostDirectory(),
-            new EventRecorder(client, clock),
-            new DomainMetrics(new SimpleMeterRegistry()),
-            clock));
-    operator.start();
+    operator = Reconcilers.hosts(client, hosts).start();
   }
 
   @AfterEach
   void stop() {
-    operator.stop();
+    operator.close();
   }
 
   @Test
@@ -161,12 +143,7 @@ class KvmHostReconcilerTest {
     var fake = hosts.host("10.0.0.21");
     fake.facts.virtualization = "vmx";
     fake.failStep = "Configure";
-    KvmHost h = host("bld", "10.0.0.21");
-    h.getSpec().probeIntervalSeconds = 1;
-    h.getSpec().kvm.modules = dev.kvmop.api.ModulesMode.Build;
-    h.getSpec().kvm.build = new KvmHostSpec.Build();
-    h.getSpec().kvm.build.source = new KvmHostSpec.Source();
-    h.getSpec().kvm.build.source.hostPath = "/srv/kvm.tgz";
+    KvmHost h = buildingHost("bld", "10.0.0.21");
     client.resource(h).create();
 
     KvmHost failed = awaitPhase("bld", HostPhase.Failed);
@@ -201,12 +178,7 @@ class KvmHostReconcilerTest {
     secret("node-a-ssh");
     var fake = hosts.host("10.0.0.23");
     fake.facts.virtualization = "vmx";
-    KvmHost h = host("swap", "10.0.0.23");
-    h.getSpec().probeIntervalSeconds = 1;
-    h.getSpec().kvm.modules = dev.kvmop.api.ModulesMode.Build;
-    h.getSpec().kvm.build = new KvmHostSpec.Build();
-    h.getSpec().kvm.build.source = new KvmHostSpec.Source();
-    h.getSpec().kvm.build.source.hostPath = "/srv/kvm.tgz";
+    KvmHost h = buildingHost("swap", "10.0.0.23");
     client.resource(h).create();
     String first = awaitPhase("swap", HostPhase.Ready).getStatus().modules.buildStamp;
 
@@ -291,11 +263,7 @@ class KvmHostReconcilerTest {
   }
 
   private KvmHost awaitPhase(String name, HostPhase phase) {
-    return await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> client.resources(KvmHost.class).withName(name).get(),
-            h -> h != null && h.getStatus() != null && h.getStatus().phase == phase);
+    return CrudApi.awaitHost(client, name, phase, Duration.ofSeconds(20));
   }
 
   private static Condition condition(KvmHost h, String type) {
@@ -303,29 +271,24 @@ class KvmHostReconcilerTest {
   }
 
   private void secret(String name) {
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withStringData(Map.of("ssh-privatekey", "PRIVATE"))
-                .build())
-        .create();
+    CrudApi.secret(client, name, Map.of("ssh-privatekey", "PRIVATE"));
   }
 
   static KvmHost host(String name, String address) {
-    KvmHost h = new KvmHost();
-    h.getMetadata().setName(name);
-    KvmHostSpec spec = new KvmHostSpec();
-    spec.address = address;
-    spec.credentialsSecretRef = new ObjectRef("node-a-ssh");
-    spec.hostKey = KEY_LINE;
-    spec.hostKeyPolicy = HostKeyPolicy.Pinned;
-    spec.kvm.requireHardwareVirtualization = false;
-    spec.addresses.add(new AddressEntry("52:54:00:00:00:10", "10.0.0.10"));
-    spec.addresses.add(new AddressEntry("52:54:00:00:00:11", "10.0.0.11"));
-    h.setSpec(spec);
+    KvmHost h = FakeHostAgents.kvmHost(name, address, "node-a-ssh");
+    h.getSpec().addresses.add(new AddressEntry("52:54:00:00:00:10", "10.0.0.10"));
+    h.getSpec().addresses.add(new AddressEntry("52:54:00:00:00:11", "10.0.0.11"));
+    return h;
+  }
+
+  /** A host probed every second that builds kvm from a tarball already on it. */
+  private static KvmHost buildingHost(String name, String address) {
+    KvmHost h = host(name, address);
+    h.getSpec().probeIntervalSeconds = 1;
+    h.getSpec().kvm.modules = dev.kvmop.api.ModulesMode.Build;
+    h.getSpec().kvm.build = new KvmHostSpec.Build();
+    h.getSpec().kvm.build.source = new KvmHostSpec.Source();
+    h.getSpec().kvm.build.source.hostPath = "/srv/kvm.tgz";
     return h;
   }
 }

@@ -1,15 +1,9 @@
 package dev.kvmop.host.ssh;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.host.RemoteShell;
-import dev.kvmop.host.SshTarget;
 import dev.kvmop.testing.ArgvFuzz;
-import dev.kvmop.testing.ArgvFuzz.Route;
 import dev.kvmop.testing.MinaSshServer;
 import dev.kvmop.testing.SshKeys;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,38 +19,8 @@ class QuotingFuzzIT {
     SshKeys.KeyText key = SshKeys.generate("ed25519");
     try (MinaSshServer server = new MinaSshServer().authorize(key.publicKeyLine()).start();
         RemoteShell shell =
-            new SshRemoteShellFactory()
-                .connect(
-                    new SshTarget(
-                        "ns/fuzz",
-                        "127.0.0.1",
-                        server.port(),
-                        "root",
-                        key.privateKey(),
-                        null,
-                        HostKeyPolicy.Pinned,
-                        server.hostKeyLine(),
-                        10))) {
-      ArgvFuzz.Result r =
-          ArgvFuzz.roundTrip(
-              shell,
-              ArgvFuzz.elements(SEED, ELEMENTS),
-              200,
-              List.of(
-                  Route.SHELL_BUILTIN, Route.SHELL_EXEC, Route.SHELL_BUILTIN, Route.OWN_CHANNEL));
-      System.out.println(
-          "quoting-fuzz: "
-              + r.elements()
-              + " elements, "
-              + r.mismatches()
-              + " mismatches ("
-              + r.commands()
-              + " commands, seed "
-              + SEED
-              + ", MINA /bin/sh -c)");
-      assertThat(r.examples()).isEmpty();
-      assertThat(r.mismatches()).isZero();
-      assertThat(r.elements()).isEqualTo(ELEMENTS);
+            new SshRemoteShellFactory().connect(server.target("ns/fuzz", key.privateKey(), 10))) {
+      ArgvFuzz.assertRoundTrip(shell, SEED, ELEMENTS, "MINA /bin/sh -c");
     }
   }
 }
