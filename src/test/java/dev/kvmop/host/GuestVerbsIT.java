@@ -164,6 +164,39 @@ class GuestVerbsIT {
     assertThat(probe().guests().get(g.dir).state()).isEqualTo(State.Running);
   }
 
+  /**
+   * A launch cut off while qemu was daemonizing leaves two processes with the guest's identity for
+   * a moment (the parent exits once its child is set up). The next launch waits that out and adopts
+   * the one that stays, instead of failing on "several qemu processes".
+   */
+  @Test
+  void aSecondQemuOfTheGuestThatIsAboutToExitIsWaitedOutAndTheOtherAdopted() throws Exception {
+    Guest g = guest("daemonizing", spec());
+    LaunchedProcess real = launch(g);
+    Files.delete(Path.of(g.dir, "pid"));
+    Process parting =
+        new ProcessBuilder(
+                "timeout",
+                "1.5",
+                QEMU,
+                "-uuid",
+                g.uuid,
+                "-machine",
+                "none",
+                "-display",
+                "none",
+                "-S",
+                "-nodefaults")
+            .start();
+    helpers.add(parting);
+    poll(Duration.ofSeconds(5), () -> qemusWithUuid(g.uuid).size() == 2);
+
+    LaunchedProcess again = launch(g);
+    assertThat(again.adopted()).isTrue();
+    assertThat(again.pid()).isEqualTo(real.pid());
+    assertThat(qemusWithUuid(g.uuid)).containsExactly((long) real.pid());
+  }
+
   @Test
   void aPidfileNamingALiveNonQemuProcessIsNotRunning() throws Exception {
     Guest g = guest("sleeper", spec());

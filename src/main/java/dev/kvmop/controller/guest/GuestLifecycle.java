@@ -45,8 +45,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * to look again, or null to wait for an event.
  */
 final class GuestLifecycle {
-  /** Safety net between probe-driven reconciles of a running guest. */
-  static final Duration RUNNING_RECHECK = Duration.ofMinutes(5);
+  /**
+   * Safety net between probe-driven reconciles of a running guest. Short because JOSDK 5.3 can drop
+   * a foreign update (a deletion, a spec edit) that lands while its own status write is in flight
+   * (operator-framework/java-operator-sdk#3398, fixed after 5.3.2, the newest version served here):
+   * the recheck bounds that delay. It costs no remote command and no write.
+   */
+  static final Duration RUNNING_RECHECK = Duration.ofSeconds(30);
 
   static final Duration FIRST_PROBE_WAIT = Duration.ofSeconds(2);
 
