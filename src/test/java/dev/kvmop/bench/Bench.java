@@ -649,10 +649,7 @@ public final class Bench {
                       });
               nudged.add(name);
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-              if (e.getCode() != 404) {
-                throw e;
-              }
-              // gone meanwhile: nothing to nudge
+              // best effort: gone meanwhile (404) or the operator wrote it meanwhile (409)
             }
           }
         }
