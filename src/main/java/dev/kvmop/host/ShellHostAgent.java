@@ -210,6 +210,13 @@ public final class ShellHostAgent implements HostAgent {
       ensureScript(workDir, script);
       r = shell.run(new Command(op, argv, timeout));
     }
+    if (r.exitCode() > 128) {
+      // The helper fails with exit 1 on its own; a signal ended it (its session hung up, it was
+      // killed), so whether the verb took effect is unknown: retry it, do not count a failure.
+      throw new HostException(
+          HostException.Reason.Unreachable,
+          op + " ended by signal " + (r.exitCode() - 128) + "; whether it took effect is unknown");
+    }
     if (!r.ok()) {
       throw new HostException(
           HostException.Reason.CommandFailed,

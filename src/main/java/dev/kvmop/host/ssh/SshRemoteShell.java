@@ -303,13 +303,17 @@ final class SshRemoteShell implements RemoteShell {
     }
   }
 
+  /**
+   * No shell session could be had, so the command never ran. Unreachable either way: sshj may not
+   * yet know that a dropped transport is gone, and a launch that never started must be retried, not
+   * counted as a crash.
+   */
   private HostException broken(Command command, IOException e) {
-    if (!ssh.isConnected()) {
-      return new HostException(
-          Reason.Unreachable, command.op() + ": connection to " + hostId + " lost", e);
-    }
+    String what = ssh.isConnected() ? "no shell session could be opened" : "connection lost";
     return new HostException(
-        Reason.CommandFailed, command.op() + ": remote shell session failed: " + e.getMessage(), e);
+        Reason.Unreachable,
+        command.op() + ": " + what + " to " + hostId + " (" + e.getMessage() + ")",
+        e);
   }
 
   /**
