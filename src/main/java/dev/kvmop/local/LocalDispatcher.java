@@ -84,16 +84,18 @@ final class LocalDispatcher extends Dispatcher {
     if (method == HttpMethod.POST && path.equals(RULES_REVIEW_PATH)) {
       return json(201, rulesReview(request));
     }
+    // Only a DELETE or a write to the object itself (not /status) can make it vanish, so only
+    // those pay for reading the object before.
     Optional<ResourcePath> named =
         method == HttpMethod.GET || method == HttpMethod.POST
             ? Optional.empty()
-            : ResourcePath.parse(path).filter(rp -> rp.name() != null);
-    JsonNode before = named.map(rp -> current(path, rp)).orElse(null);
+            : ResourcePath.parse(path).filter(rp -> rp.name() != null && rp.subresource() == null);
+    JsonNode before = named.map(rp -> current(path)).orElse(null);
     MockResponse response = write(request, path, method);
     // a DELETE, or the write that removes the last finalizer, may make the object vanish
     if (before != null
         && (method == HttpMethod.DELETE || before.path("metadata").hasNonNull("deletionTimestamp"))
-        && current(path, named.get()) == null) {
+        && current(path) == null) {
       JsonNode last = tombstones.buried(named.get(), before);
       // the mock answers the write that removed the last finalizer with an empty body; an API
       // server returns the object (JOSDK's finalizer removal fails on null otherwise)
@@ -126,10 +128,9 @@ final class LocalDispatcher extends Dispatcher {
     return body.isBlank() || body.strip().equals("null");
   }
 
-  /** The object a request path names (without its subresource), or null when it does not exist. */
-  private JsonNode current(String path, ResourcePath rp) {
-    String objectPath = rp.subresource() == null ? path : path.substring(0, path.lastIndexOf('/'));
-    MockResponse r = crud.dispatch(get(objectPath, Headers.builder().build()));
+  /** The object at a request path, or null when it does not exist. */
+  private JsonNode current(String path) {
+    MockResponse r = crud.dispatch(get(path, Headers.builder().build()));
     return r.code() == 200 ? readTree(r.getBody().getBytes()) : null;
   }
 

@@ -4,7 +4,6 @@ import static dev.kvmop.testing.E2EEnvironment.networkedGuest;
 import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.controller.CrashPoints;
 import dev.kvmop.testing.E2EEnvironment;
@@ -55,9 +54,7 @@ class CrashPointsE2E {
   @BeforeAll
   static void start() {
     env = new E2EEnvironment(tmp);
-    env.client.resource(env.host("node", env.sshd.hostKeyLine(), POOL)).create();
-    operator = env.startOperator();
-    env.awaitHost("node", HostPhase.Ready);
+    operator = env.startOperatorWithHost("node", POOL);
     for (int i = 1; i <= RESIDENTS; i++) {
       env.client.resource(networkedGuest("resident-" + i, "node")).create();
     }
