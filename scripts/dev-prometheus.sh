@@ -91,6 +91,7 @@ start() {
   fi
   if [ -n "${1:-}" ]; then
     # tail --pid waits for the process to end; then Prometheus goes too (Ctrl-C of make run)
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
     setsid bash -c 'tail --pid="$1" -f /dev/null; "$2" stop' _ "$1" "$0" >/dev/null 2>&1 </dev/null &
   fi
   echo "dev-prometheus: scraping $TARGET; alerts at http://127.0.0.1:$PORT/alerts; graphs:"

@@ -24,7 +24,7 @@ MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 SCRATCH="${KVMOP_IMAGE_SCRATCH:-/var/tmp/kvmop-image-bases}"
 
 version() {
-  # the project's own <version> (the first one in pom.xml; the parent-less pom has no other before)
+  # the project's own <version>: the only one at the top level of pom.xml (two-space indent)
   sed -n 's:^  <version>\(.*\)</version>.*:\1:p' pom.xml | head -1
 }
 
@@ -84,22 +84,24 @@ import() {
 make_stand_ins() {
   command -v debootstrap >/dev/null || { echo "image: debootstrap missing (apt-get install debootstrap)" >&2; exit 1; }
   echo "image: making stand-ins for $JRE_BASE and $BUILD_BASE with debootstrap ($SUITE, $MIRROR)"
+  local began=$SECONDS root="$SCRATCH/root"
   rm -rf "$SCRATCH"
   mkdir -p "$SCRATCH"
-  debootstrap --variant=minbase "$SUITE" "$SCRATCH/base" "$MIRROR" >"$SCRATCH/debootstrap.log"
-  cp -a "$SCRATCH/base" "$SCRATCH/jre"
-  mv "$SCRATCH/base" "$SCRATCH/jdk"
-  chroot_install "$SCRATCH/jre" openjdk-17-jre-headless ca-certificates
-  chroot_install "$SCRATCH/jdk" openjdk-17-jdk-headless ca-certificates
+  debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR" >"$SCRATCH/debootstrap.log"
+  # the JRE image first, then the JDK (a superset) and Maven on the same tree for the build image
+  chroot_install "$root" openjdk-17-jre-headless ca-certificates
+  import "$root" "$JRE_BASE"
+  chroot_install "$root" openjdk-17-jdk-headless
   (cd "$SCRATCH" && mvn -B -q dependency:get -Dtransitive=false -Dmaven.repo.local="$SCRATCH/m2" \
-    -Dartifact="org.apache.maven:apache-maven:$MAVEN_VERSION:tar.gz:bin")
-  mkdir -p "$SCRATCH/jdk/usr/share/maven"
-  tar -C "$SCRATCH/jdk/usr/share/maven" --strip-components=1 -xzf \
+    -Dartifact="org.apache.maven:apache-maven:$MAVEN_VERSION:tar.gz:bin") >"$SCRATCH/maven.log" 2>&1 ||
+    { cat "$SCRATCH/maven.log" >&2; exit 1; }
+  mkdir -p "$root/usr/share/maven"
+  tar -C "$root/usr/share/maven" --strip-components=1 -xzf \
     "$SCRATCH/m2/org/apache/maven/apache-maven/$MAVEN_VERSION/apache-maven-$MAVEN_VERSION-bin.tar.gz"
-  ln -sf /usr/share/maven/bin/mvn "$SCRATCH/jdk/usr/bin/mvn"
-  import "$SCRATCH/jre" "$JRE_BASE"
-  import "$SCRATCH/jdk" "$BUILD_BASE" "ENV MAVEN_HOME=/usr/share/maven"
+  ln -sf /usr/share/maven/bin/mvn "$root/usr/bin/mvn"
+  import "$root" "$BUILD_BASE" "ENV MAVEN_HOME=/usr/share/maven"
   rm -rf "$SCRATCH"
+  echo "image: stand-ins made in $((SECONDS - began)) s"
 }
 
 podman_bases() {
@@ -132,7 +134,7 @@ build() {
     # shellcheck disable=SC2046
     podman build --network host --layers $(ulimits) $(trust_mounts) -t "$tag" .
   fi
-  echo "image: built $tag with $e"
+  echo "image: built $tag with $e in $SECONDS s"
 }
 
 run() {

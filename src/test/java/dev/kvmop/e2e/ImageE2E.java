@@ -65,7 +65,8 @@ class ImageE2E {
   static void buildAndRun() throws Exception {
     tag = script(Duration.ofSeconds(60), "tag").strip();
     Instant start = Instant.now();
-    script(BUILD_TIMEOUT, "build", tag);
+    String build = script(BUILD_TIMEOUT, "build", tag);
+    build.lines().filter(l -> l.startsWith("image: ")).forEach(System.out::println);
     System.out.printf(
         "image %s built in %d s%n", tag, Duration.between(start, Instant.now()).toSeconds());
 
