@@ -25,6 +25,7 @@ urlencode() {
 }
 
 url() {
+  [ -n "${PROM_PORT:-}" ] || [ ! -f "$DIR/port" ] || PORT="$(cat "$DIR/port")"
   local exprs=(
     'sum by (phase) (kvmop_guests)'
     'histogram_quantile(0.95, sum by (le) (rate(kvmop_guest_start_seconds_bucket[5m])))'
@@ -73,12 +74,18 @@ ready() {
   return 1
 }
 
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 start() {
   if ! command -v "$BIN" >/dev/null; then
     echo "dev-prometheus: no prometheus (Debian package prometheus); no graphs this time"
     return 0
   fi
   stop
+  # The package's own service may hold 9090 (systemd machines): take the next free port then.
+  while listening "$PORT" && [ "$PORT" -lt 9099 ]; do PORT=$((PORT + 1)); done
+  mkdir -p "$DIR"
+  echo "$PORT" >"$DIR/port"
   config
   setsid "$BIN" --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
     --storage.tsdb.retention.time=1d --web.listen-address="127.0.0.1:$PORT" \
