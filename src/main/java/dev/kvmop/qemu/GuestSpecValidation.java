@@ -5,6 +5,7 @@ import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.Patterns;
 import dev.kvmop.api.RunStrategy;
+import dev.kvmop.api.SpecText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +70,7 @@ public final class GuestSpecValidation {
     if (spec.machine == null) {
       errors.add("spec.machine: required");
     } else if (!MACHINE.matcher(spec.machine).matches()) {
-      errors.add("spec.machine: invalid machine type " + quoted(spec.machine));
+      errors.add("spec.machine: invalid machine type " + SpecText.quoted(spec.machine));
     }
     checkDisks(spec.disks, errors);
     checkKernel(spec.kernel, errors);
@@ -95,7 +96,7 @@ public final class GuestSpecValidation {
     } else if (name.length() > 253 || !DNS_1123_SUBDOMAIN.matcher(name).matches()) {
       errors.add(
           "spec.hostRef.name: "
-              + quoted(name)
+              + SpecText.quoted(name)
               + " is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
     }
   }
@@ -125,10 +126,15 @@ public final class GuestSpecValidation {
       checkPath(disk.path, path + ".path", true, errors);
       if (disk.format == null || !FORMATS.contains(disk.format)) {
         errors.add(
-            path + ".format: must be one of " + sorted(FORMATS) + ", got " + quoted(disk.format));
+            path
+                + ".format: must be one of "
+                + sorted(FORMATS)
+                + ", got "
+                + SpecText.quoted(disk.format));
       }
       if (disk.bus == null || !BUSES.contains(disk.bus)) {
-        errors.add(path + ".bus: must be one of " + sorted(BUSES) + ", got " + quoted(disk.bus));
+        errors.add(
+            path + ".bus: must be one of " + sorted(BUSES) + ", got " + SpecText.quoted(disk.bus));
       }
     }
   }
@@ -155,7 +161,7 @@ public final class GuestSpecValidation {
     }
     oneOf(network.type, NetworkType.Unrecognized, "spec.network.type", errors);
     if (network.model == null || !NIC_MODEL.matcher(network.model).matches()) {
-      errors.add("spec.network.model: invalid NIC model " + quoted(network.model));
+      errors.add("spec.network.model: invalid NIC model " + SpecText.quoted(network.model));
     }
     if (isEmpty(network.ip)) {
       return;
@@ -163,7 +169,7 @@ public final class GuestSpecValidation {
     if (network.type == NetworkType.None) {
       errors.add("spec.network.ip: must be empty when spec.network.type is None");
     } else if (!isHostOrIpSyntax(network.ip)) {
-      errors.add("spec.network.ip: invalid IP address or hostname " + quoted(network.ip));
+      errors.add("spec.network.ip: invalid IP address or hostname " + SpecText.quoted(network.ip));
     }
   }
 
@@ -212,7 +218,7 @@ public final class GuestSpecValidation {
       return;
     }
     if (checkText(value, path, errors) && !value.startsWith("/")) {
-      errors.add(path + ": must be an absolute path, got " + quoted(value));
+      errors.add(path + ": must be an absolute path, got " + SpecText.quoted(value));
     }
   }
 
@@ -292,24 +298,5 @@ public final class GuestSpecValidation {
 
   private static List<String> sorted(Set<String> values) {
     return values.stream().sorted().toList();
-  }
-
-  /** The value in double quotes, cut short and with control characters escaped, for messages. */
-  static String quoted(String value) {
-    if (value == null) {
-      return "null";
-    }
-    String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
-    StringBuilder sb = new StringBuilder("\"");
-    for (char c : shown.toCharArray()) {
-      if (c < 0x20 || c == 0x7f) {
-        sb.append(String.format("\\x%02x", (int) c));
-      } else if (c == '"' || c == '\\') {
-        sb.append('\\').append(c);
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.append('"').toString();
   }
 }

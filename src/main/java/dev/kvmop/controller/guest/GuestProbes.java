@@ -1,5 +1,6 @@
 package dev.kvmop.controller.guest;
 
+import dev.kvmop.concurrent.DaemonThreads;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.host.GuestProcess;
 import dev.kvmop.host.HostAgentFactory;
@@ -84,7 +85,7 @@ public final class GuestProbes implements AutoCloseable {
     this.agents = agents;
     this.metrics = metrics;
     this.clock = clock;
-    this.executor = Executors.newScheduledThreadPool(2, GuestProbes::daemon);
+    this.executor = Executors.newScheduledThreadPool(2, DaemonThreads.named("guest-probes"));
     executor.scheduleWithFixedDelay(this::syncLoops, 0, 1, TimeUnit.SECONDS);
   }
 
@@ -110,7 +111,7 @@ public final class GuestProbes implements AutoCloseable {
       for (HostDirectory.Entry e : directory.all()) {
         if (e.usable()) {
           wanted.add(e.hostId());
-          Duration interval = interval(e);
+          Duration interval = HostDirectory.probeInterval(e.spec());
           // A changed probeIntervalSeconds takes effect by rescheduling the host's loop.
           loops.compute(
               e.hostId(),
@@ -150,11 +151,6 @@ public final class GuestProbes implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       log.warn("{} probe round failed: {}", hostId, e.toString());
     }
-  }
-
-  private static Duration interval(HostDirectory.Entry e) {
-    Integer s = e.spec().probeIntervalSeconds;
-    return Duration.ofSeconds(s == null || s < 1 ? 10 : s);
   }
 
   private void probe(String hostId) {
@@ -231,12 +227,6 @@ public final class GuestProbes implements AutoCloseable {
   /** The parts of a probe entry whose change matters to the reconciler. */
   private static String identity(GuestProcess p) {
     return p.state() + "/" + p.pid() + "/" + p.startTicks() + "/" + p.exit();
-  }
-
-  private static Thread daemon(Runnable r) {
-    Thread t = new Thread(r, "guest-probes");
-    t.setDaemon(true);
-    return t;
   }
 
   @Override

@@ -462,8 +462,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
   }
 
   private static Duration probeInterval(KvmHost host) {
-    Integer s = host.getSpec() == null ? null : host.getSpec().probeIntervalSeconds;
-    return Duration.ofSeconds(s == null || s < 1 ? 10 : s);
+    return HostDirectory.probeInterval(host.getSpec());
   }
 
   private static String secretName(KvmHost host) {

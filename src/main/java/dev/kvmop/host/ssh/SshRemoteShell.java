@@ -1,5 +1,6 @@
 package dev.kvmop.host.ssh;
 
+import dev.kvmop.concurrent.DaemonThreads;
 import dev.kvmop.host.Command;
 import dev.kvmop.host.CommandListener;
 import dev.kvmop.host.CommandResult;
@@ -23,7 +24,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.IOUtils;
 import net.schmizz.sshj.connection.channel.OpenFailException;
@@ -59,7 +59,7 @@ final class SshRemoteShell implements RemoteShell {
     this.channels = new Semaphore(maxSessions, true);
     // Leave one channel for own-channel jobs and TCP checks.
     this.shellUsers = new Semaphore(Math.max(1, Math.min(4, maxSessions - 1)), true);
-    this.io = Executors.newCachedThreadPool(daemonThreads("ssh-io-" + hostId));
+    this.io = Executors.newCachedThreadPool(DaemonThreads.named("ssh-io-" + hostId));
   }
 
   @Override
@@ -366,14 +366,5 @@ final class SshRemoteShell implements RemoteShell {
     } catch (Exception ignored) {
       // Best effort: the channel is being abandoned.
     }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }
