@@ -11,13 +11,7 @@ import dev.kvmop.host.HostException;
  * The SSH connection, with the pinned (or first trusted) host key. A refused or failed connection
  * is thrown and becomes Unreachable or Failed ({@link ConnectFailure}).
  */
-final class Connect implements HostStep {
-  private final HostAgentFactory agents;
-
-  Connect(HostAgentFactory agents) {
-    this.agents = agents;
-  }
-
+record Connect(HostAgentFactory agents) implements HostStep {
   @Override
   public StepResult run(HostRound round) throws HostException {
     round.agent = agents.agentFor(SshTargets.of(round.host(), round.credentials));

@@ -7,15 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /** status.guests and status.pool from the guests that name the host, and their metrics. */
-final class CountGuests implements HostStep {
+record CountGuests(DomainMetrics metrics) implements HostStep {
   private static final List<String> PHASES =
       Arrays.stream(GuestPhase.values()).map(Enum::name).toList();
-
-  private final DomainMetrics metrics;
-
-  CountGuests(DomainMetrics metrics) {
-    this.metrics = metrics;
-  }
 
   @Override
   public StepResult run(HostRound round) {

@@ -5,13 +5,7 @@ import static dev.kvmop.api.Conditions.READY;
 import dev.kvmop.api.HostReasons;
 
 /** The last step: every check passed, the host is Ready and {@link FullChecks} remembers it. */
-final class FullCheckPassed implements HostStep {
-  private final FullChecks fullChecks;
-
-  FullCheckPassed(FullChecks fullChecks) {
-    this.fullChecks = fullChecks;
-  }
-
+record FullCheckPassed(FullChecks fullChecks) implements HostStep {
   @Override
   public StepResult run(HostRound round) {
     round.conditions().set(READY, true, HostReasons.READY, "host is ready for guests");

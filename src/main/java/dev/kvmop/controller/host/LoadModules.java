@@ -16,16 +16,8 @@ import org.slf4j.LoggerFactory;
  * KvmBuild}); Builtin needs nothing here. A build reports each step while it runs: phase
  * Provisioning, ModulesLoaded=False with the step's name as reason, put on record at once.
  */
-final class LoadModules implements HostStep {
+record LoadModules(KvmBuild build, HostTransitions transitions) implements HostStep {
   private static final Logger log = LoggerFactory.getLogger(LoadModules.class);
-
-  private final KvmBuild build;
-  private final HostTransitions transitions;
-
-  LoadModules(KvmBuild build, HostTransitions transitions) {
-    this.build = build;
-    this.transitions = transitions;
-  }
 
   @Override
   public StepResult run(HostRound round) throws HostException {

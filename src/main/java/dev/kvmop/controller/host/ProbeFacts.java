@@ -5,13 +5,7 @@ import dev.kvmop.host.HostException;
 import java.time.Clock;
 
 /** status.facts and lastProbeTime, from one remote command. */
-final class ProbeFacts implements HostStep {
-  private final Clock clock;
-
-  ProbeFacts(Clock clock) {
-    this.clock = clock;
-  }
-
+record ProbeFacts(Clock clock) implements HostStep {
   @Override
   public StepResult run(HostRound round) throws HostException {
     round.probedQemu = HostReadiness.qemuBinary(round.spec(), round.status());

@@ -9,15 +9,7 @@ import java.util.Optional;
  * A steady Ready host skips the rest of the full check: the guest probe's last answer vouches for
  * it ({@link FullChecks} says when), and its time becomes lastProbeTime.
  */
-final class SkipWhenSteady implements HostStep {
-  private final FullChecks fullChecks;
-  private final HostDirectory directory;
-
-  SkipWhenSteady(FullChecks fullChecks, HostDirectory directory) {
-    this.fullChecks = fullChecks;
-    this.directory = directory;
-  }
-
+record SkipWhenSteady(FullChecks fullChecks, HostDirectory directory) implements HostStep {
   @Override
   public StepResult run(HostRound round) {
     Optional<Instant> vouched =
