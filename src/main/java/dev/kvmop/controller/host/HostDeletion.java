@@ -61,21 +61,25 @@ final class HostDeletion {
             "cleanup on the host failed, retrying: " + e.getMessage(),
             CLEANUP_RETRY);
       }
-      parts
-          .events()
-          .warning(
-              host,
-              HostReasons.CLEANUP_ABANDONED,
-              "host "
-                  + host.getSpec().address
-                  + " did not answer for "
-                  + UNREACHABLE_DELETE_GRACE.toMinutes()
-                  + " min; released without removing "
-                  + host.getSpec().workDir
-                  + " there");
+      abandon(host);
     }
     forget(round);
     return new Result.Released();
+  }
+
+  private void abandon(KvmHost host) {
+    parts
+        .events()
+        .warning(
+            host,
+            HostReasons.CLEANUP_ABANDONED,
+            "host "
+                + host.getSpec().address
+                + " did not answer for "
+                + UNREACHABLE_DELETE_GRACE.toMinutes()
+                + " min; released without removing "
+                + host.getSpec().workDir
+                + " there");
   }
 
   /** Nothing is done on a host whose spec is invalid or whose Secret is unusable. */
