@@ -14,6 +14,7 @@ import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.KvmHostStatus;
 import dev.kvmop.api.ModulesMode;
 import dev.kvmop.host.BuildException;
 import dev.kvmop.host.HostException;
@@ -410,11 +411,45 @@ class HostLifecycleTest {
             .spec(s -> s.port = 70000)
             .from(Failed, r -> {})
             .deleted(Optional.empty())
-            .verbs("forget"));
+            .verbs("forget"),
+        row("still Terminating while guests remain: nothing written again")
+            .from(Ready, r -> r.guests.add(runningGuest("vm-a")))
+            .deletedTwice()
+            .deleted(Optional.of(HostDeletion.GUESTS_RECHECK))
+            .expect(Terminating, "GuestsRemain")
+            .writes(0)
+            .events(),
+        deletedWithGuests(Pending, r -> r.secret = null),
+        deletedWithGuests(
+            Unreachable, r -> fake(r).connectFailure = failure(HostException.Reason.Unreachable)),
+        deletedWithGuests(Failed, r -> fake(r).facts.qemuVersion = null),
+        deletedWithGuests(Provisioning, HostLifecycleTest::oldModulesInUse));
+  }
+
+  /** Rows that need more than one step of setup. */
+  static Stream<Row> moreRows() {
+    return Stream.of(
+        row("Provisioning -> Ready: the old modules are free at last")
+            .spec(HostLifecycleTest::build)
+            .given(HostLifecycleTest::oldModulesInUse)
+            .from(Provisioning, r -> fake(r).modules.put("kvm", 0))
+            .expect(Ready, "Ready")
+            .conditions("ModulesLoaded=True/Built", "Ready=True/Ready")
+            .events("Normal Ready")
+            .check(
+                r ->
+                    assertThat(r.agents.verbs.stream().filter(v -> v.endsWith("mod")))
+                        .containsExactly("rmmod", "insmod", "insmod")),
+        row("Provisioning -> Unreachable: the host stops answering during a build step")
+            .spec(HostLifecycleTest::build)
+            .given(r -> r.agents.fail("runBuildStep", failure(HostException.Reason.Unreachable)))
+            .expect(Unreachable, "Unreachable")
+            .writes(2)
+            .events("Normal Verify", "Warning Unreachable"));
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("rows")
+  @MethodSource({"rows", "moreRows"})
   void row(Row row) {
     TestObjects.HostBuilder builder = TestObjects.host("h").at(ADDRESS).spec(row.spec);
     KvmHost host = builder.build();
@@ -427,6 +462,9 @@ class HostLifecycleTest {
       r.reconcile();
       assertThat(r.status().phase).as("phase before the change").isEqualTo(row.from);
       row.change.accept(r);
+    }
+    if (row.deletedTwice) {
+      r.delete();
     }
     r.events.clear();
     if (row.deleted == null) {
@@ -477,6 +515,7 @@ class HostLifecycleTest {
     HostPhase from;
     Consumer<HostRounds> change = r -> {};
     Optional<Duration> deleted;
+    boolean deletedTwice;
     HostPhase phase;
     String reason;
     String message = "";
@@ -512,6 +551,12 @@ class HostLifecycleTest {
     /** The host is deleted; the deletion waits this long, or (empty) releases it. */
     Row deleted(Optional<Duration> waits) {
       this.deleted = waits;
+      return this;
+    }
+
+    /** The deletion under test is the second one. */
+    Row deletedTwice() {
+      this.deletedTwice = true;
       return this;
     }
 
@@ -571,6 +616,34 @@ class HostLifecycleTest {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  /** A host in {@code phase} is deleted while a guest still names it. */
+  static Row deletedWithGuests(HostPhase phase, Consumer<HostRounds> given) {
+    return row("deleted while " + phase + ": Terminating GuestsRemain")
+        .spec(phase == Provisioning ? HostLifecycleTest::build : s -> {})
+        .given(given)
+        .from(phase, r -> r.guests.add(runningGuest("vm-a")))
+        .deleted(Optional.of(HostDeletion.GUESTS_RECHECK))
+        .expect(Terminating, "GuestsRemain")
+        .verbs()
+        .writes(1)
+        .events("Normal GuestsRemain");
+  }
+
+  /**
+   * On record: kvm built by the operator from another stamp; on the host: its modules loaded, kvm
+   * used by something else. A reconcile rebuilds and cannot swap: Provisioning ModulesInUse.
+   */
+  static void oldModulesInUse(HostRounds r) {
+    fake(r).facts.virtualization = "vmx";
+    fake(r).modules.put("kvm", 1);
+    fake(r).modules.put("kvm_intel", 0);
+    KvmHostStatus previous = new KvmHostStatus();
+    previous.modules = new KvmHostStatus.ModulesStatus();
+    previous.modules.buildStamp = "f".repeat(64);
+    previous.modules.loadedByOperator = true;
+    r.onRecord.setStatus(previous);
+  }
 
   static FakeHost fake(HostRounds r) {
     return r.fakes.host(ADDRESS);
