@@ -139,19 +139,23 @@ final class TableRow {
     if (deleting && Optional.empty().equals(result)) {
       observed.add("[*]");
     }
-    assertThat(collapse(observed)).as("phases gone through").isEqualTo(collapse(claimed(start)));
+    assertThat(collapse(observed))
+        .as(name + ": phases gone through")
+        .isEqualTo(collapse(claimed(start)));
     if (phase != null) {
-      assertThat(w.phase()).as("phase").isEqualTo(phase);
+      assertThat(w.phase()).as(name + ": phase").isEqualTo(phase);
     }
     for (String c : conditions) {
-      assertThat(conditionText(w, c.substring(0, c.indexOf('=')))).as("condition").isEqualTo(c);
+      assertThat(conditionText(w, c.substring(0, c.indexOf('='))))
+          .as(name + ": condition")
+          .isEqualTo(c);
     }
     assertThat(w.fake.verbs.subList(verbsBefore, w.fake.verbs.size()))
-        .as("host verbs")
+        .as(name + ": host verbs")
         .map(v -> v.substring(0, v.indexOf(' ')))
         .isEqualTo(verbs);
     if (next.isPresent()) {
-      assertThat(result).as("what comes next").isEqualTo(next.get());
+      assertThat(result).as(name + ": what comes next").isEqualTo(next.get());
     }
     for (Step c : checks) {
       c.apply(w);
