@@ -231,16 +231,19 @@ class GuestLifecycleE2E {
                         x -> x.getStatus() != null && g.getStatus().ip.equals(x.getStatus().ip)));
   }
 
+  /**
+   * A merge patch of one annotation: no resourceVersion, so it cannot lose a race with the
+   * operator's status write that follows Running (a read-modify-write edit got 409 Conflict).
+   */
   private static void annotate(String name, String key, String value) {
     env.client
         .resources(KvmGuest.class)
         .inNamespace(E2EEnvironment.NS)
         .withName(name)
-        .edit(
-            g -> {
-              g.getMetadata().getAnnotations().put(key, value);
-              return g;
-            });
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}");
   }
 
   private static List<String> reasons(String name) {

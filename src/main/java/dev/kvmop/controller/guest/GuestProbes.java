@@ -2,6 +2,7 @@ package dev.kvmop.controller.guest;
 
 import dev.kvmop.concurrent.DaemonThreads;
 import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.guest.lifecycle.ProbeSnapshot;
 import dev.kvmop.host.GuestProcess;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.host.HostException;
@@ -29,32 +30,15 @@ import org.slf4j.LoggerFactory;
  * that host. Only guests whose observed state changed are handed to the reconciler, so a steady
  * host costs one remote command per interval and no reconciles.
  */
-public final class GuestProbes implements AutoCloseable {
+public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GuestProbes.class);
-
-  /**
-   * The last probe of a host: the result, or the failure.
-   *
-   * @param at when the probe finished
-   * @param probe what it reported, or null when it failed
-   * @param error why it failed, or null
-   */
-  public record Snapshot(Instant at, HostProbe probe, String error) {
-    public boolean reachable() {
-      return probe != null;
-    }
-
-    public Optional<GuestProcess> guest(String guestDir) {
-      return probe == null ? Optional.empty() : Optional.ofNullable(probe.guests().get(guestDir));
-    }
-  }
 
   private final HostDirectory directory;
   private final HostAgentFactory agents;
   private final DomainMetrics metrics;
   private final Clock clock;
   private final ScheduledExecutorService executor;
-  private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+  private final Map<String, ProbeSnapshot> snapshots = new ConcurrentHashMap<>();
   private final Map<String, Loop> loops = new ConcurrentHashMap<>();
 
   /** A host's probe task and the interval it was scheduled with. */
@@ -94,12 +78,13 @@ public final class GuestProbes implements AutoCloseable {
     this.listener = listener;
   }
 
-  public Optional<Snapshot> snapshot(String hostId) {
+  @Override
+  public Optional<ProbeSnapshot> snapshot(String hostId) {
     return Optional.ofNullable(snapshots.get(hostId));
   }
 
   /** Probes the host now, on the caller's thread, and returns the fresh snapshot. */
-  public Optional<Snapshot> probeNow(String hostId) {
+  public Optional<ProbeSnapshot> probeNow(String hostId) {
     probe(hostId);
     return snapshot(hostId);
   }
@@ -161,29 +146,29 @@ public final class GuestProbes implements AutoCloseable {
         return;
       }
       Instant start = Instant.now(clock);
-      Snapshot next;
+      ProbeSnapshot next;
       try {
         HostProbe p =
             agents
                 .agentFor(entry.get().target())
                 .probeGuests(entry.get().spec().workDir, entry.get().qemuBinary());
-        next = new Snapshot(Instant.now(clock), p, null);
+        next = new ProbeSnapshot(Instant.now(clock), p, null);
         metrics.probe(hostId, Duration.between(start, next.at()));
       } catch (HostException e) {
-        next = new Snapshot(Instant.now(clock), null, e.getMessage());
+        next = new ProbeSnapshot(Instant.now(clock), null, e.getMessage());
       } catch (RuntimeException e) {
         log.warn("{} probe failed: {}", hostId, e.toString());
-        next = new Snapshot(Instant.now(clock), null, e.toString());
+        next = new ProbeSnapshot(Instant.now(clock), null, e.toString());
       }
       directory.probed(
           hostId,
           new HostDirectory.ProbeMark(next.at(), next.reachable() ? next.probe().bootId() : null));
-      Snapshot previous = snapshots.put(hostId, next);
+      ProbeSnapshot previous = snapshots.put(hostId, next);
       notifyChanges(hostId, previous, next);
     }
   }
 
-  private void notifyChanges(String hostId, Snapshot before, Snapshot after) {
+  private void notifyChanges(String hostId, ProbeSnapshot before, ProbeSnapshot after) {
     Set<String> dirs = new HashSet<>();
     boolean reachabilityChanged = before == null || before.reachable() != after.reachable();
     boolean bootChanged =

@@ -1,4 +1,4 @@
-package dev.kvmop.controller.guest;
+package dev.kvmop.controller.guest.lifecycle;
 
 import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.KvmGuestStatus;
@@ -17,7 +17,7 @@ sealed interface Observed {
   record NotYet() implements Observed {}
 
   static Observed from(
-      GuestProbes.Snapshot snapshot, String guestDir, KvmGuestStatus status, Instant launchedAt) {
+      ProbeSnapshot snapshot, String guestDir, KvmGuestStatus status, Instant launchedAt) {
     if (snapshot == null
         || snapshot.probe() == null
         || (launchedAt != null && snapshot.at().isBefore(launchedAt))) {

@@ -1,4 +1,4 @@
-package dev.kvmop.controller.guest;
+package dev.kvmop.controller.guest.lifecycle;
 
 import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
@@ -6,8 +6,8 @@ import dev.kvmop.api.RunStrategy;
 import java.time.Duration;
 
 /** What a run strategy does after qemu exits, and how long to back off (pure). */
-final class RestartPolicy {
-  static final Duration INITIAL_BACKOFF = Duration.ofSeconds(10);
+public final class RestartPolicy {
+  public static final Duration INITIAL_BACKOFF = Duration.ofSeconds(10);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
   /** A process that ran this long resets the backoff. */

@@ -1,4 +1,4 @@
-package dev.kvmop.controller.guest;
+package dev.kvmop.controller.guest.lifecycle;
 
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.net.AddressAllocator;
@@ -44,9 +44,5 @@ final class AddressBook {
     if (book != null) {
       book.allocator.release(guestKey);
     }
-  }
-
-  void forget(String hostId) {
-    books.remove(hostId);
   }
 }

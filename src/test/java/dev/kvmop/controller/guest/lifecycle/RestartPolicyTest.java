@@ -1,4 +1,4 @@
-package dev.kvmop.controller.guest;
+package dev.kvmop.controller.guest.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,7 @@
-package dev.kvmop.controller.guest;
+package dev.kvmop.controller.guest.lifecycle;
 
 import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.controller.EventRecorder;
@@ -25,7 +26,10 @@ final class GuestTransitions {
     this.clock = clock;
   }
 
-  void enter(KvmGuest guest, KvmGuestStatus status, GuestPhase to, String reason, String message) {
+  /** Moves the guest to phase {@code to}; nothing happens when it is there already. */
+  void enter(GuestRun run, GuestPhase to, String reason, String message) {
+    KvmGuest guest = run.guest();
+    KvmGuestStatus status = run.status();
     GuestPhase from = status.phase;
     if (from == to) {
       return;
@@ -40,7 +44,7 @@ final class GuestTransitions {
     }
     if (to == GuestPhase.Running
         && (status.restarts == null || status.restarts == 0)
-        && "Launched".equals(reason)) {
+        && GuestReasons.LAUNCHED.equals(reason)) {
       Instant created = Instant.parse(guest.getMetadata().getCreationTimestamp());
       metrics.guestStarted(Duration.between(created, Instant.now(clock)));
     }
@@ -50,23 +54,24 @@ final class GuestTransitions {
     metrics.guestRestarted();
   }
 
+  /** An action carried out (a Normal Event). */
   void action(KvmGuest guest, String reason, String message) {
-    log.info(
-        "{}/{} action {}: {}",
-        guest.getMetadata().getNamespace(),
-        guest.getMetadata().getName(),
-        reason,
-        message);
-    events.normal(guest, reason, message);
+    report(guest, false, reason, message);
   }
 
+  /** Something the user should look at (a Warning Event). */
   void warn(KvmGuest guest, String reason, String message) {
-    log.warn(
-        "{}/{} {}: {}",
-        guest.getMetadata().getNamespace(),
-        guest.getMetadata().getName(),
-        reason,
-        message);
-    events.warning(guest, reason, message);
+    report(guest, true, reason, message);
+  }
+
+  private void report(KvmGuest guest, boolean warning, String reason, String message) {
+    String id = guest.getMetadata().getNamespace() + "/" + guest.getMetadata().getName();
+    if (warning) {
+      log.warn("{} {}: {}", id, reason, message);
+      events.warning(guest, reason, message);
+    } else {
+      log.info("{} action {}: {}", id, reason, message);
+      events.normal(guest, reason, message);
+    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.kvmop.controller.guest;
+package dev.kvmop.controller.guest.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +20,7 @@ class ObservedTest {
   void noSnapshotOrUnreachableHostIsNotYet() {
     assertThat(Observed.from(null, DIR, status("boot-1"), null))
         .isInstanceOf(Observed.NotYet.class);
-    var failed = new GuestProbes.Snapshot(T0, null, "connection refused");
+    var failed = new ProbeSnapshot(T0, null, "connection refused");
     assertThat(Observed.from(failed, DIR, status("boot-1"), null))
         .isInstanceOf(Observed.NotYet.class);
   }
@@ -94,9 +94,9 @@ class ObservedTest {
     return s;
   }
 
-  private static GuestProbes.Snapshot snapshot(
+  private static ProbeSnapshot snapshot(
       Instant at, String bootId, Map<String, GuestProcess> guests) {
-    return new GuestProbes.Snapshot(at, new HostProbe(bootId, guests, List.of()), null);
+    return new ProbeSnapshot(at, new HostProbe(bootId, guests, List.of()), null);
   }
 
   private static GuestProcess running(int pid, long ticks) {
