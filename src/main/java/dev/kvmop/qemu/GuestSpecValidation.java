@@ -63,9 +63,9 @@ public final class GuestSpecValidation {
     }
     List<String> errors = new ArrayList<>();
     checkHostRef(spec, errors);
-    oneOf(spec.runStrategy, RunStrategy.Unrecognized, "spec.runStrategy", errors);
-    oneOf(spec.accel, Accel.Unrecognized, "spec.accel", errors);
-    range(spec.cpus, "spec.cpus", 1, 512, errors);
+    FieldChecks.oneOf(spec.runStrategy, RunStrategy.Unrecognized, "spec.runStrategy", errors);
+    FieldChecks.oneOf(spec.accel, Accel.Unrecognized, "spec.accel", errors);
+    FieldChecks.range(spec.cpus, "spec.cpus", 1, 512, errors);
     checkMemory(spec.memory, errors);
     if (spec.machine == null) {
       errors.add("spec.machine: required");
@@ -77,11 +77,12 @@ public final class GuestSpecValidation {
     checkNetwork(spec.network, errors);
     checkExtraArgs(spec.extraArgs, errors);
     if (spec.readinessProbe != null) {
-      range(spec.readinessProbe.tcpPort, "spec.readinessProbe.tcpPort", 1, 65535, errors);
-      range(
+      FieldChecks.range(
+          spec.readinessProbe.tcpPort, "spec.readinessProbe.tcpPort", 1, 65535, errors);
+      FieldChecks.range(
           spec.readinessProbe.periodSeconds, "spec.readinessProbe.periodSeconds", 1, 3600, errors);
     }
-    range(spec.gracePeriodSeconds, "spec.gracePeriodSeconds", 0, 3600, errors);
+    FieldChecks.range(spec.gracePeriodSeconds, "spec.gracePeriodSeconds", 0, 3600, errors);
     int bytes = userArgvBytes(spec);
     if (bytes > MAX_ARGV_BYTES) {
       errors.add("spec: qemu arguments total " + bytes + " bytes, at most " + MAX_ARGV_BYTES);
@@ -123,7 +124,7 @@ public final class GuestSpecValidation {
         errors.add(path + ": required");
         continue;
       }
-      checkPath(disk.path, path + ".path", true, errors);
+      FieldChecks.checkPath(disk.path, path + ".path", true, errors);
       if (disk.format == null || !FORMATS.contains(disk.format)) {
         errors.add(
             path
@@ -143,15 +144,15 @@ public final class GuestSpecValidation {
     if (kernel == null) {
       return;
     }
-    checkPath(kernel.path, "spec.kernel.path", false, errors);
-    checkPath(kernel.initrd, "spec.kernel.initrd", false, errors);
-    if (isEmpty(kernel.path) && !isEmpty(kernel.initrd)) {
+    FieldChecks.checkPath(kernel.path, "spec.kernel.path", false, errors);
+    FieldChecks.checkPath(kernel.initrd, "spec.kernel.initrd", false, errors);
+    if (FieldChecks.isEmpty(kernel.path) && !FieldChecks.isEmpty(kernel.initrd)) {
       errors.add("spec.kernel.initrd: needs spec.kernel.path");
     }
-    if (isEmpty(kernel.path) && !isEmpty(kernel.cmdline)) {
+    if (FieldChecks.isEmpty(kernel.path) && !FieldChecks.isEmpty(kernel.cmdline)) {
       errors.add("spec.kernel.cmdline: needs spec.kernel.path");
     }
-    checkText(kernel.cmdline, "spec.kernel.cmdline", errors);
+    FieldChecks.checkText(kernel.cmdline, "spec.kernel.cmdline", errors);
   }
 
   private static void checkNetwork(KvmGuestSpec.Network network, List<String> errors) {
@@ -159,11 +160,11 @@ public final class GuestSpecValidation {
       errors.add("spec.network: required");
       return;
     }
-    oneOf(network.type, NetworkType.Unrecognized, "spec.network.type", errors);
+    FieldChecks.oneOf(network.type, NetworkType.Unrecognized, "spec.network.type", errors);
     if (network.model == null || !NIC_MODEL.matcher(network.model).matches()) {
       errors.add("spec.network.model: invalid NIC model " + SpecText.quoted(network.model));
     }
-    if (isEmpty(network.ip)) {
+    if (FieldChecks.isEmpty(network.ip)) {
       return;
     }
     if (network.type == NetworkType.None) {
@@ -199,7 +200,7 @@ public final class GuestSpecValidation {
         errors.add(path + ": required");
         continue;
       }
-      if (!checkText(arg, path, errors)) {
+      if (!FieldChecks.checkText(arg, path, errors)) {
         continue;
       }
       // qemu accepts every option with one or two leading dashes.
@@ -208,34 +209,6 @@ public final class GuestSpecValidation {
         errors.add(path + ": " + arg + " is set by the operator");
       }
     }
-  }
-
-  private static void checkPath(String value, String path, boolean required, List<String> errors) {
-    if (isEmpty(value)) {
-      if (required) {
-        errors.add(path + ": required");
-      }
-      return;
-    }
-    if (checkText(value, path, errors) && !value.startsWith("/")) {
-      errors.add(path + ": must be an absolute path, got " + SpecText.quoted(value));
-    }
-  }
-
-  /** NUL cannot be passed in an argv element; huge strings are refused before they reach SSH. */
-  private static boolean checkText(String value, String path, List<String> errors) {
-    if (value == null) {
-      return true;
-    }
-    if (value.length() > MAX_ELEMENT_CHARS) {
-      errors.add(path + ": " + value.length() + " characters, at most " + MAX_ELEMENT_CHARS);
-      return false;
-    }
-    if (value.indexOf('\0') >= 0) {
-      errors.add(path + ": contains a NUL byte");
-      return false;
-    }
-    return true;
   }
 
   /** Bytes of the spec strings that end up in the argv; the operator's own part is small. */
@@ -261,39 +234,6 @@ public final class GuestSpecValidation {
 
   private static int utf8Length(String s) {
     return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
-  }
-
-  /**
-   * An enum field: present and one of its values. {@code unrecognized} is what an unknown string in
-   * the JSON reads as (see the enum's {@code fromJson}).
-   */
-  private static <E extends Enum<E>> void oneOf(
-      E value, E unrecognized, String path, List<String> errors) {
-    if (value == null) {
-      errors.add(path + ": required");
-    } else if (value == unrecognized) {
-      errors.add(
-          path
-              + ": must be one of "
-              + java.util.Arrays.stream(unrecognized.getDeclaringClass().getEnumConstants())
-                  .filter(v -> v != unrecognized)
-                  .map(Enum::name)
-                  .collect(java.util.stream.Collectors.joining(", ")));
-    }
-  }
-
-  private static void range(Integer value, String path, int min, int max, List<String> errors) {
-    if (value == null) {
-      errors.add(path + ": required");
-    } else if (value < min) {
-      errors.add(path + ": must be >= " + min);
-    } else if (value > max) {
-      errors.add(path + ": must be <= " + max);
-    }
-  }
-
-  private static boolean isEmpty(String s) {
-    return s == null || s.isEmpty();
   }
 
   private static List<String> sorted(Set<String> values) {
