@@ -348,7 +348,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public Map<String, Integer> loadedModules() {
+      public Map<String, Integer> loadedModules(String workDir) {
         return new HashMap<>(h.modules);
       }
 
@@ -382,7 +382,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public boolean bridgeExists(String bridge) {
+      public boolean bridgeExists(String workDir, String bridge) {
         return h.bridges.contains(bridge);
       }
 

@@ -64,7 +64,9 @@ final class HostProvisioning {
   private HostOutcome modprobe(KvmHost host, HostAgent agent, StatusConditions conditions)
       throws HostException {
     KvmHostStatus status = host.getStatus();
-    List<String> missing = ModulePlan.missing(status.facts.virtualization, agent.loadedModules());
+    List<String> missing =
+        ModulePlan.missing(
+            status.facts.virtualization, agent.loadedModules(host.getSpec().workDir));
     if (!missing.isEmpty()) {
       try {
         agent.modprobe(missing);
@@ -145,7 +147,7 @@ final class HostProvisioning {
     KvmHostStatus status = host.getStatus();
     ModulesStatus m = modules(status);
     String stamp = request.stamp();
-    Map<String, Integer> loaded = agent.loadedModules();
+    Map<String, Integer> loaded = agent.loadedModules(host.getSpec().workDir);
     boolean swap =
         m.buildStamp != null
             && !m.buildStamp.equals(stamp)
@@ -178,7 +180,7 @@ final class HostProvisioning {
       }
       m.loadedByOperator = null;
       m.buildStamp = null;
-      loaded = agent.loadedModules();
+      loaded = agent.loadedModules(host.getSpec().workDir);
     }
     List<String> inserted = new ArrayList<>();
     for (String module : ModulePlan.missing(status.facts.virtualization, loaded)) {
@@ -225,7 +227,7 @@ final class HostProvisioning {
     if (m == null || !Boolean.TRUE.equals(m.loadedByOperator)) {
       return List.of();
     }
-    List<String> inUse = unload(agent, agent.loadedModules());
+    List<String> inUse = unload(agent, agent.loadedModules(host.getSpec().workDir));
     if (inUse.isEmpty()) {
       m.loadedByOperator = null;
     }

@@ -240,7 +240,7 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
         }
       }
       agent.writeIfupScript(spec.workDir, spec.network.bridge);
-      if (agent.bridgeExists(spec.network.bridge)) {
+      if (agent.bridgeExists(spec.workDir, spec.network.bridge)) {
         conditions.set(
             BRIDGE_READY, true, "BridgeFound", "bridge " + spec.network.bridge + " exists");
       } else {
