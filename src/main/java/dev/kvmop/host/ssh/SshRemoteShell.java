@@ -88,7 +88,7 @@ final class SshRemoteShell implements RemoteShell {
       ok = result.ok();
       return result;
     } catch (TimeoutException e) {
-      throw timeout(command);
+      throw CommandFailures.timedOut(command);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HostException(Reason.Unreachable, command.op() + " interrupted", e);
@@ -112,10 +112,10 @@ final class SshRemoteShell implements RemoteShell {
           new String(out.stderr(), StandardCharsets.UTF_8),
           Duration.ofNanos(System.nanoTime() - start));
     } catch (TimeoutException e) {
-      throw timeout(command);
+      throw CommandFailures.timedOut(command);
     } catch (IOException e) {
       // With a shell in hand the command line may have been sent: its outcome is unknown.
-      throw shell != null ? lost(command, e) : broken(command, e);
+      throw failure(command, shell != null, e);
     } finally {
       if (shell != null) {
         permits.giveBack(shell, healthy && !closed.get());
@@ -150,9 +150,9 @@ final class SshRemoteShell implements RemoteShell {
       return ExecChannel.run(session, command.commandLine(), io, start, deadline);
     } catch (IOException e) {
       if (e.getCause() instanceof TimeoutException) {
-        throw timeout(command); // sshj's join() reports its timeout this way
+        throw CommandFailures.timedOut(command); // sshj's join() reports its timeout this way
       }
-      throw session != null ? lost(command, e) : broken(command, e);
+      throw failure(command, session != null, e);
     } finally {
       if (session != null) {
         closeQuietly(session);
@@ -251,41 +251,11 @@ final class SshRemoteShell implements RemoteShell {
     }
   }
 
-  /**
-   * No shell session could be had, so the command never ran. Unreachable either way: sshj may not
-   * yet know that a dropped transport is gone, and a launch that never started must be retried, not
-   * counted as a crash.
-   */
-  private HostException broken(Command command, IOException e) {
-    String what = ssh.isConnected() ? "no shell session could be opened" : "connection lost";
-    return new HostException(
-        Reason.Unreachable,
-        command.op() + ": " + what + " to " + hostId + " (" + e.getMessage() + ")",
-        e);
-  }
-
-  /**
-   * The session broke while a command may have been running (the connection dropped, the remote
-   * shell died). The command did not "run and fail": whether it ran is unknown, as when the whole
-   * connection drops, so callers retry their idempotent verb instead of treating it as a failure (a
-   * launch counted as a crash). sshj may not yet know that the transport is gone when the channel's
-   * end arrives first, so the connection state cannot tell these cases apart.
-   */
-  private HostException lost(Command command, IOException e) {
-    return new HostException(
-        Reason.Unreachable,
-        command.op()
-            + ": session to "
-            + hostId
-            + " lost mid-command; whether it ran is unknown ("
-            + e.getMessage()
-            + ")",
-        e);
-  }
-
-  private static HostException timeout(Command command) {
-    return new HostException(
-        Reason.Timeout, command.op() + " timed out after " + command.timeout().toSeconds() + "s");
+  /** {@code sent}: whether the command may have reached the host before {@code e} broke it. */
+  private HostException failure(Command command, boolean sent, IOException e) {
+    return sent
+        ? CommandFailures.lostMidCommand(hostId, command, e)
+        : CommandFailures.neverRan(hostId, ssh.isConnected(), command, e);
   }
 
   private static long remaining(long deadline) {
