@@ -16,6 +16,7 @@ import dev.kvmop.api.ModulesMode;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OperatorProcess;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import java.io.IOException;
@@ -268,7 +269,7 @@ class ProvisioningE2E {
     assertThat(Files.readString(env.workRoot.resolve("nobr/qemu-ifup.bridge")))
         .isEqualTo("kvmopbr9\n");
 
-    KvmGuest g = E2EEnvironment.guest("brguest", "nobr");
+    KvmGuest g = TestObjects.guest("brguest").on("nobr").build();
     g.getSpec().network.type = NetworkType.Bridge;
     env.client.resource(g).create();
     KvmGuest waiting =
