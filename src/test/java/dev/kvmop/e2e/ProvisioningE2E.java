@@ -274,7 +274,7 @@ class ProvisioningE2E {
     assertThat(Files.readString(env.workRoot.resolve("nobr/qemu-ifup.bridge")))
         .isEqualTo("kvmopbr9\n");
 
-    KvmGuest g = E2EEnvironment.guest("brguest", "nobr");
+    KvmGuest g = TestObjects.guest("brguest").on("nobr").build();
     g.getSpec().network.type = NetworkType.Bridge;
     env.client.resource(g).create();
     KvmGuest waiting =

@@ -336,7 +336,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public Map<String, Integer> loadedModules() {
+      public Map<String, Integer> loadedModules(String workDir) {
         return new HashMap<>(h.modules);
       }
 
@@ -370,7 +370,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public boolean bridgeExists(String bridge) {
+      public boolean bridgeExists(String workDir, String bridge) {
         return h.bridges.contains(bridge);
       }
 

@@ -14,7 +14,7 @@ final class CheckBridge implements HostStep {
   public StepResult run(HostRound round) throws HostException {
     String bridge = round.spec().network.bridge;
     round.agent.writeIfupScript(round.spec().workDir, bridge);
-    if (round.agent.bridgeExists(bridge)) {
+    if (round.agent.bridgeExists(round.spec().workDir, bridge)) {
       round
           .conditions()
           .set(BRIDGE_READY, true, HostReasons.BRIDGE_FOUND, "bridge " + bridge + " exists");

@@ -89,7 +89,7 @@ final class HostDeletion {
       return;
     }
     HostAgent agent = parts.agents().agentFor(SshTargets.of(round.host(), c));
-    List<String> inUse = KvmModules.unloadOwn(round.status(), agent);
+    List<String> inUse = KvmModules.unloadOwn(round.status(), agent, round.spec().workDir);
     if (!inUse.isEmpty()) {
       parts
           .events()

@@ -26,7 +26,7 @@ final class KvmModules {
   static StepResult load(HostRound round, BuildPlan.Request request) throws HostException {
     ModulesStatus m = of(round.status());
     String stamp = request.stamp();
-    Map<String, Integer> loaded = round.agent.loadedModules();
+    Map<String, Integer> loaded = round.agent.loadedModules(round.spec().workDir);
     if (m.buildStamp != null
         && !m.buildStamp.equals(stamp)
         && Boolean.TRUE.equals(m.loadedByOperator)
@@ -41,7 +41,7 @@ final class KvmModules {
       }
       m.loadedByOperator = null;
       m.buildStamp = null;
-      loaded = round.agent.loadedModules();
+      loaded = round.agent.loadedModules(round.spec().workDir);
     }
     StepResult inserted = insertMissing(round, request, loaded);
     if (inserted instanceof StepResult.Stop) {
@@ -66,12 +66,13 @@ final class KvmModules {
    * Unloads the modules the operator loaded, each only when its use count is 0; returns those left
    * loaded because they are in use.
    */
-  static List<String> unloadOwn(KvmHostStatus status, HostAgent agent) throws HostException {
+  static List<String> unloadOwn(KvmHostStatus status, HostAgent agent, String workDir)
+      throws HostException {
     ModulesStatus m = status == null ? null : status.modules;
     if (m == null || !Boolean.TRUE.equals(m.loadedByOperator)) {
       return List.of();
     }
-    List<String> inUse = unload(agent, agent.loadedModules());
+    List<String> inUse = unload(agent, agent.loadedModules(workDir));
     if (inUse.isEmpty()) {
       m.loadedByOperator = null;
     }

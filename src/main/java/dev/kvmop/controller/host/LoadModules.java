@@ -31,7 +31,8 @@ record LoadModules(KvmBuild build, HostTransitions transitions) implements HostS
   private static StepResult modprobe(HostRound round) throws HostException {
     KvmHostStatus status = round.status();
     List<String> missing =
-        ModulePlan.missing(status.facts.virtualization, round.agent.loadedModules());
+        ModulePlan.missing(
+            status.facts.virtualization, round.agent.loadedModules(round.spec().workDir));
     if (!missing.isEmpty()) {
       try {
         round.agent.modprobe(missing);
