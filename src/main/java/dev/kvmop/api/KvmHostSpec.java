@@ -184,10 +184,38 @@ public class KvmHostSpec {
   }
 
   /** Host networking. */
+  @ValidationRule(
+      value = "!has(self.dhcp) || !self.dhcp || (has(self.gateway) && size(self.gateway) > 0)",
+      message = "spec.network.gateway is required when spec.network.dhcp is true")
   public static class Network {
     @Default("br0")
     @Pattern(Patterns.BRIDGE)
     @JsonPropertyDescription("Linux bridge that guest taps join (via the qemu-ifup script).")
     public String bridge = "br0";
+
+    @Default("false")
+    @JsonPropertyDescription(
+        "true: the operator creates the bridge when it is missing, gives it gateway and brings it"
+            + " up, and removes it at host deletion only if it created it. false: the bridge must"
+            + " exist.")
+    public Boolean managed = false;
+
+    @Pattern(Patterns.CIDR_OR_EMPTY)
+    @JsonPropertyDescription(
+        "The bridge's address with its prefix, e.g. 10.0.0.1/24: the guests' default route, the"
+            + " prefix of their static address and, with dhcp, the DHCP server. Empty: none.")
+    public String gateway = "";
+
+    @Size(max = 3)
+    @JsonPropertyDescription(
+        "Name servers (IP addresses) handed to guests by DHCP and in the cloud-init"
+            + " network-config.")
+    public List<String> nameservers = new ArrayList<>();
+
+    @Default("false")
+    @JsonPropertyDescription(
+        "true: dnsmasq serves DHCP on this bridge only, with one fixed lease per allocated pool"
+            + " entry (MAC to IP, hostname = guest name) and none for unknown MACs. Needs gateway.")
+    public Boolean dhcp = false;
   }
 }

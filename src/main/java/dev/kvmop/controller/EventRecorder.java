@@ -1,5 +1,6 @@
 package dev.kvmop.controller;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -37,45 +38,20 @@ public class EventRecorder {
   }
 
   private void emit(HasMetadata about, String type, String reason, String message) {
-    String uid = about.getMetadata().getUid();
-    String key = uid + "/" + reason + "/" + message;
+    String key = about.getMetadata().getUid() + "/" + reason + "/" + message;
     String name =
         about.getMetadata().getName() + "." + Integer.toHexString(key.hashCode() & 0x7fffffff);
     int count = counts.merge(key, 1, Integer::sum);
     String now = StatusConditions.now(clock);
-    var event =
-        new EventBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(about.getMetadata().getNamespace())
-            .endMetadata()
-            .withInvolvedObject(
-                new ObjectReferenceBuilder()
-                    .withApiVersion(about.getApiVersion())
-                    .withKind(about.getKind())
-                    .withName(about.getMetadata().getName())
-                    .withNamespace(about.getMetadata().getNamespace())
-                    .withUid(uid)
-                    .build())
-            .withType(type)
-            .withReason(reason)
-            .withMessage(message)
-            .withCount(count)
-            .withFirstTimestamp(now)
-            .withLastTimestamp(now)
-            .withNewSource()
-            .withComponent(COMPONENT)
-            .endSource()
-            .withReportingComponent(COMPONENT)
-            .build();
     try {
       if (count == 1) {
+        Event event = event(about, name, type, reason, message, now);
         client.v1().events().resource(event).createOr(op -> op.update());
       } else {
         client
             .v1()
             .events()
-            .inNamespace(event.getMetadata().getNamespace())
+            .inNamespace(about.getMetadata().getNamespace())
             .withName(name)
             .edit(
                 e -> {
@@ -93,5 +69,33 @@ public class EventRecorder {
           reason,
           e.getMessage());
     }
+  }
+
+  private static Event event(
+      HasMetadata about, String name, String type, String reason, String message, String now) {
+    return new EventBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(about.getMetadata().getNamespace())
+        .endMetadata()
+        .withInvolvedObject(
+            new ObjectReferenceBuilder()
+                .withApiVersion(about.getApiVersion())
+                .withKind(about.getKind())
+                .withName(about.getMetadata().getName())
+                .withNamespace(about.getMetadata().getNamespace())
+                .withUid(about.getMetadata().getUid())
+                .build())
+        .withType(type)
+        .withReason(reason)
+        .withMessage(message)
+        .withCount(1)
+        .withFirstTimestamp(now)
+        .withLastTimestamp(now)
+        .withNewSource()
+        .withComponent(COMPONENT)
+        .endSource()
+        .withReportingComponent(COMPONENT)
+        .build();
   }
 }

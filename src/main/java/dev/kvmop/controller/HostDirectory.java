@@ -79,6 +79,12 @@ public final class HostDirectory {
     return List.copyOf(entries.values());
   }
 
+  /** How often a host and its guests are checked: spec.probeIntervalSeconds, default 10 s. */
+  public static java.time.Duration probeInterval(KvmHostSpec spec) {
+    Integer s = spec == null ? null : spec.probeIntervalSeconds;
+    return java.time.Duration.ofSeconds(s == null || s < 1 ? 10 : s);
+  }
+
   public static String hostId(String namespace, String name) {
     return namespace + "/" + name;
   }

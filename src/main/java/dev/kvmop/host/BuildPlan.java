@@ -30,6 +30,7 @@ public final class BuildPlan {
       """
       set -e
       rm -rf -- "$1"
+      # shellcheck disable=SC2174 # build/ exists: only the build directory itself is new
       mkdir -p -m 0750 -- "$1"
       if command -v curl >/dev/null 2>&1; then
         curl -fsSL --max-redirs 5 -o "$2.part" --url "$3"
@@ -60,6 +61,7 @@ public final class BuildPlan {
   static final String UNPACK =
       """
       set -e
+      # shellcheck disable=SC2174 # build/ exists: only the build directory itself is new
       mkdir -p -m 0750 -- "$1"
       rm -rf -- "$1/unpack" "$1/src"
       mkdir -- "$1/unpack"

@@ -3,9 +3,24 @@ package dev.kvmop.host;
 import dev.kvmop.api.KvmHostStatus.HostFacts;
 
 /**
- * Domain verbs on one host. Every verb is idempotent, so a reconciler may repeat any of them after
- * a crash or a retry. Reconcilers talk to hosts only through this interface; they never build
+ * Domain verbs on one host. Reconcilers talk to hosts only through this interface; they never build
  * command strings.
+ *
+ * <p>A verb may fail after it took effect (the connection dropped mid-command), so callers repeat
+ * verbs after a crash or a retry. Most verbs allow that: the probes and reads change nothing, and
+ * {@link #ensureWorkDir}, {@link #removeWorkDir}, {@link #launch} (adopts the running qemu), {@link
+ * #stop}, {@link #removeGuestDir}, {@link #modprobe} and {@link #writeIfupScript} end in the same
+ * state however often they run. Three do not:
+ *
+ * <ul>
+ *   <li>{@link #reset} resets the guest again on every call: callers reset once per request (the
+ *       annotation token they record) and accept that a retry after a lost answer may reset twice.
+ *   <li>{@link #insmod} fails when the module is already loaded, and {@link #rmmod} when it is not
+ *       loaded or in use: callers read {@link #loadedModules} first and insert only what is
+ *       missing, remove only what is loaded with use count 0.
+ *   <li>{@link #runBuildStep} repeats the step's work; callers skip the build when {@link
+ *       #buildStamp} shows it complete.
+ * </ul>
  */
 public interface HostAgent {
   /** Reads kernel, CPU, memory, boot id and qemu facts in one remote command. */
@@ -36,7 +51,10 @@ public interface HostAgent {
    */
   void stop(String guestDir, String uuid, java.time.Duration grace) throws HostException;
 
-  /** QMP system_reset: a hard reset of the running guest; the pid stays the same. */
+  /**
+   * QMP system_reset: a hard reset of the running guest; the pid stays the same. Not idempotent:
+   * each call resets again. Fails when the guest does not run.
+   */
   void reset(String guestDir) throws HostException;
 
   /** Removes the guest directory (only after its process is gone). */
@@ -48,8 +66,8 @@ public interface HostAgent {
   /** SHA256 fingerprint of the host key the connection verified. */
   String hostKeyFingerprint();
 
-  /** Loaded modules and their use counts, from /proc/modules. */
-  java.util.Map<String, Integer> loadedModules() throws HostException;
+  /** Loaded modules and their use counts, from /proc/modules (through the helper in workDir). */
+  java.util.Map<String, Integer> loadedModules(String workDir) throws HostException;
 
   /** {@code modprobe -a} the given modules (fixed names such as kvm, kvm_intel). */
   void modprobe(java.util.List<String> modules) throws HostException;
@@ -57,10 +75,10 @@ public interface HostAgent {
   /** {@code modinfo -F version}; null when the module has no version. */
   String moduleVersion(String module) throws HostException;
 
-  /** Inserts a module file. */
+  /** Inserts a module file; fails when the module is already loaded (not idempotent). */
   void insmod(String path) throws HostException;
 
-  /** Removes a module. */
+  /** Removes a module; fails when it is not loaded or in use (not idempotent). */
   void rmmod(String module) throws HostException;
 
   /**
@@ -69,8 +87,10 @@ public interface HostAgent {
    */
   void writeIfupScript(String workDir, String bridge) throws HostException;
 
-  /** Whether a Linux bridge of that name exists on the host. */
-  boolean bridgeExists(String bridge) throws HostException;
+  /**
+   * Whether a Linux bridge of that name exists on the host (asked through the helper in workDir).
+   */
+  boolean bridgeExists(String workDir, String bridge) throws HostException;
 
   /** sha256 (hex) of a file on the host. */
   String sha256(String path) throws HostException;

@@ -2,6 +2,7 @@ package dev.kvmop.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kvmop.concurrent.DaemonThreads;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +24,7 @@ public final class MetricsServer implements AutoCloseable {
       int port, PrometheusMeterRegistry registry, BooleanSupplier healthy, BooleanSupplier ready)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> daemon(r, "metrics-http")));
+    server.setExecutor(Executors.newSingleThreadExecutor(DaemonThreads.named("metrics-http")));
     server.createContext("/metrics", ex -> scrape(ex, registry));
     server.createContext("/healthz", ex -> probe(ex, healthy));
     server.createContext("/readyz", ex -> probe(ex, ready));
@@ -59,12 +60,6 @@ public final class MetricsServer implements AutoCloseable {
     try (OutputStream os = ex.getResponseBody()) {
       os.write(body);
     }
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 
   @Override

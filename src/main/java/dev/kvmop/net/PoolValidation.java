@@ -3,6 +3,7 @@ package dev.kvmop.net;
 import dev.kvmop.api.AddressEntry;
 import dev.kvmop.api.AddressRange;
 import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.SpecText;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -53,7 +54,7 @@ public final class PoolValidation {
       if (entry.mac == null || entry.mac.isEmpty()) {
         errors.add(path + ".mac: required");
       } else if (!AddressSyntax.isMac(entry.mac)) {
-        errors.add(path + ".mac: invalid MAC " + quoted(entry.mac));
+        errors.add(path + ".mac: invalid MAC " + SpecText.quoted(entry.mac));
       } else {
         String previous = macOwner.putIfAbsent(AddressSyntax.normalizeMac(entry.mac), path);
         if (previous != null) {
@@ -63,7 +64,7 @@ public final class PoolValidation {
       if (entry.ip == null || entry.ip.isEmpty()) {
         errors.add(path + ".ip: required");
       } else if (!AddressSyntax.isHostOrIp(entry.ip)) {
-        errors.add(path + ".ip: invalid IP address or hostname " + quoted(entry.ip));
+        errors.add(path + ".ip: invalid IP address or hostname " + SpecText.quoted(entry.ip));
       } else {
         String previous = ipOwner.putIfAbsent(AddressSyntax.canonicalIp(entry.ip), path);
         if (previous != null) {
@@ -85,7 +86,7 @@ public final class PoolValidation {
         errors.add(
             path
                 + ".macPrefix: invalid MAC prefix "
-                + quoted(range.macPrefix)
+                + SpecText.quoted(range.macPrefix)
                 + " (1 to 5 octets, e.g. 52:54:00)");
         ok = false;
       }
@@ -149,26 +150,10 @@ public final class PoolValidation {
         return false;
       }
       if (!AddressSyntax.isIpv4(value)) {
-        errors.add(path + ": must be an IPv4 address, got " + quoted(value));
+        errors.add(path + ": must be an IPv4 address, got " + SpecText.quoted(value));
         return false;
       }
       return true;
     }
-  }
-
-  /** The value in double quotes, cut short and with control characters escaped, for messages. */
-  static String quoted(String value) {
-    String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
-    StringBuilder sb = new StringBuilder("\"");
-    for (char c : shown.toCharArray()) {
-      if (c < 0x20 || c == 0x7f) {
-        sb.append(String.format("\\x%02x", (int) c));
-      } else if (c == '"' || c == '\\') {
-        sb.append('\\').append(c);
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.append('"').toString();
   }
 }

@@ -5,6 +5,7 @@ import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.Patterns;
 import dev.kvmop.api.RunStrategy;
+import dev.kvmop.api.SpecText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,25 +63,26 @@ public final class GuestSpecValidation {
     }
     List<String> errors = new ArrayList<>();
     checkHostRef(spec, errors);
-    oneOf(spec.runStrategy, RunStrategy.Unrecognized, "spec.runStrategy", errors);
-    oneOf(spec.accel, Accel.Unrecognized, "spec.accel", errors);
-    range(spec.cpus, "spec.cpus", 1, 512, errors);
+    FieldChecks.oneOf(spec.runStrategy, RunStrategy.Unrecognized, "spec.runStrategy", errors);
+    FieldChecks.oneOf(spec.accel, Accel.Unrecognized, "spec.accel", errors);
+    FieldChecks.range(spec.cpus, "spec.cpus", 1, 512, errors);
     checkMemory(spec.memory, errors);
     if (spec.machine == null) {
       errors.add("spec.machine: required");
     } else if (!MACHINE.matcher(spec.machine).matches()) {
-      errors.add("spec.machine: invalid machine type " + quoted(spec.machine));
+      errors.add("spec.machine: invalid machine type " + SpecText.quoted(spec.machine));
     }
     checkDisks(spec.disks, errors);
     checkKernel(spec.kernel, errors);
     checkNetwork(spec.network, errors);
     checkExtraArgs(spec.extraArgs, errors);
     if (spec.readinessProbe != null) {
-      range(spec.readinessProbe.tcpPort, "spec.readinessProbe.tcpPort", 1, 65535, errors);
-      range(
+      FieldChecks.range(
+          spec.readinessProbe.tcpPort, "spec.readinessProbe.tcpPort", 1, 65535, errors);
+      FieldChecks.range(
           spec.readinessProbe.periodSeconds, "spec.readinessProbe.periodSeconds", 1, 3600, errors);
     }
-    range(spec.gracePeriodSeconds, "spec.gracePeriodSeconds", 0, 3600, errors);
+    FieldChecks.range(spec.gracePeriodSeconds, "spec.gracePeriodSeconds", 0, 3600, errors);
     int bytes = userArgvBytes(spec);
     if (bytes > MAX_ARGV_BYTES) {
       errors.add("spec: qemu arguments total " + bytes + " bytes, at most " + MAX_ARGV_BYTES);
@@ -95,7 +97,7 @@ public final class GuestSpecValidation {
     } else if (name.length() > 253 || !DNS_1123_SUBDOMAIN.matcher(name).matches()) {
       errors.add(
           "spec.hostRef.name: "
-              + quoted(name)
+              + SpecText.quoted(name)
               + " is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
     }
   }
@@ -122,13 +124,18 @@ public final class GuestSpecValidation {
         errors.add(path + ": required");
         continue;
       }
-      checkPath(disk.path, path + ".path", true, errors);
+      FieldChecks.checkPath(disk.path, path + ".path", true, errors);
       if (disk.format == null || !FORMATS.contains(disk.format)) {
         errors.add(
-            path + ".format: must be one of " + sorted(FORMATS) + ", got " + quoted(disk.format));
+            path
+                + ".format: must be one of "
+                + sorted(FORMATS)
+                + ", got "
+                + SpecText.quoted(disk.format));
       }
       if (disk.bus == null || !BUSES.contains(disk.bus)) {
-        errors.add(path + ".bus: must be one of " + sorted(BUSES) + ", got " + quoted(disk.bus));
+        errors.add(
+            path + ".bus: must be one of " + sorted(BUSES) + ", got " + SpecText.quoted(disk.bus));
       }
     }
   }
@@ -137,15 +144,15 @@ public final class GuestSpecValidation {
     if (kernel == null) {
       return;
     }
-    checkPath(kernel.path, "spec.kernel.path", false, errors);
-    checkPath(kernel.initrd, "spec.kernel.initrd", false, errors);
-    if (isEmpty(kernel.path) && !isEmpty(kernel.initrd)) {
+    FieldChecks.checkPath(kernel.path, "spec.kernel.path", false, errors);
+    FieldChecks.checkPath(kernel.initrd, "spec.kernel.initrd", false, errors);
+    if (FieldChecks.isEmpty(kernel.path) && !FieldChecks.isEmpty(kernel.initrd)) {
       errors.add("spec.kernel.initrd: needs spec.kernel.path");
     }
-    if (isEmpty(kernel.path) && !isEmpty(kernel.cmdline)) {
+    if (FieldChecks.isEmpty(kernel.path) && !FieldChecks.isEmpty(kernel.cmdline)) {
       errors.add("spec.kernel.cmdline: needs spec.kernel.path");
     }
-    checkText(kernel.cmdline, "spec.kernel.cmdline", errors);
+    FieldChecks.checkText(kernel.cmdline, "spec.kernel.cmdline", errors);
   }
 
   private static void checkNetwork(KvmGuestSpec.Network network, List<String> errors) {
@@ -153,17 +160,17 @@ public final class GuestSpecValidation {
       errors.add("spec.network: required");
       return;
     }
-    oneOf(network.type, NetworkType.Unrecognized, "spec.network.type", errors);
+    FieldChecks.oneOf(network.type, NetworkType.Unrecognized, "spec.network.type", errors);
     if (network.model == null || !NIC_MODEL.matcher(network.model).matches()) {
-      errors.add("spec.network.model: invalid NIC model " + quoted(network.model));
+      errors.add("spec.network.model: invalid NIC model " + SpecText.quoted(network.model));
     }
-    if (isEmpty(network.ip)) {
+    if (FieldChecks.isEmpty(network.ip)) {
       return;
     }
     if (network.type == NetworkType.None) {
       errors.add("spec.network.ip: must be empty when spec.network.type is None");
     } else if (!isHostOrIpSyntax(network.ip)) {
-      errors.add("spec.network.ip: invalid IP address or hostname " + quoted(network.ip));
+      errors.add("spec.network.ip: invalid IP address or hostname " + SpecText.quoted(network.ip));
     }
   }
 
@@ -193,7 +200,7 @@ public final class GuestSpecValidation {
         errors.add(path + ": required");
         continue;
       }
-      if (!checkText(arg, path, errors)) {
+      if (!FieldChecks.checkText(arg, path, errors)) {
         continue;
       }
       // qemu accepts every option with one or two leading dashes.
@@ -202,34 +209,6 @@ public final class GuestSpecValidation {
         errors.add(path + ": " + arg + " is set by the operator");
       }
     }
-  }
-
-  private static void checkPath(String value, String path, boolean required, List<String> errors) {
-    if (isEmpty(value)) {
-      if (required) {
-        errors.add(path + ": required");
-      }
-      return;
-    }
-    if (checkText(value, path, errors) && !value.startsWith("/")) {
-      errors.add(path + ": must be an absolute path, got " + quoted(value));
-    }
-  }
-
-  /** NUL cannot be passed in an argv element; huge strings are refused before they reach SSH. */
-  private static boolean checkText(String value, String path, List<String> errors) {
-    if (value == null) {
-      return true;
-    }
-    if (value.length() > MAX_ELEMENT_CHARS) {
-      errors.add(path + ": " + value.length() + " characters, at most " + MAX_ELEMENT_CHARS);
-      return false;
-    }
-    if (value.indexOf('\0') >= 0) {
-      errors.add(path + ": contains a NUL byte");
-      return false;
-    }
-    return true;
   }
 
   /** Bytes of the spec strings that end up in the argv; the operator's own part is small. */
@@ -257,59 +236,7 @@ public final class GuestSpecValidation {
     return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
   }
 
-  /**
-   * An enum field: present and one of its values. {@code unrecognized} is what an unknown string in
-   * the JSON reads as (see the enum's {@code fromJson}).
-   */
-  private static <E extends Enum<E>> void oneOf(
-      E value, E unrecognized, String path, List<String> errors) {
-    if (value == null) {
-      errors.add(path + ": required");
-    } else if (value == unrecognized) {
-      errors.add(
-          path
-              + ": must be one of "
-              + java.util.Arrays.stream(unrecognized.getDeclaringClass().getEnumConstants())
-                  .filter(v -> v != unrecognized)
-                  .map(Enum::name)
-                  .collect(java.util.stream.Collectors.joining(", ")));
-    }
-  }
-
-  private static void range(Integer value, String path, int min, int max, List<String> errors) {
-    if (value == null) {
-      errors.add(path + ": required");
-    } else if (value < min) {
-      errors.add(path + ": must be >= " + min);
-    } else if (value > max) {
-      errors.add(path + ": must be <= " + max);
-    }
-  }
-
-  private static boolean isEmpty(String s) {
-    return s == null || s.isEmpty();
-  }
-
   private static List<String> sorted(Set<String> values) {
     return values.stream().sorted().toList();
-  }
-
-  /** The value in double quotes, cut short and with control characters escaped, for messages. */
-  static String quoted(String value) {
-    if (value == null) {
-      return "null";
-    }
-    String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
-    StringBuilder sb = new StringBuilder("\"");
-    for (char c : shown.toCharArray()) {
-      if (c < 0x20 || c == 0x7f) {
-        sb.append(String.format("\\x%02x", (int) c));
-      } else if (c == '"' || c == '\\') {
-        sb.append('\\').append(c);
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.append('"').toString();
   }
 }

@@ -14,7 +14,9 @@ import dev.kvmop.local.LocalApiServer;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OpenSshServer;
 import dev.kvmop.testing.OperatorProcess;
+import dev.kvmop.testing.QemuProcesses;
 import dev.kvmop.testing.SshKeys;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -207,7 +209,7 @@ public final class Bench {
     for (int i = 0; i < n; i++) {
       String name = "b1-r" + rep + "-" + i;
       long t0 = System.nanoTime();
-      client.resource(E2EEnvironment.guest(name, "host-0")).create();
+      client.resource(TestObjects.guest(name).on("host-0").build()).create();
       long t = tracker.await(name, t0, o -> o.phase == GuestPhase.Running, Duration.ofSeconds(60));
       ms.add((t - t0) / 1e6);
     }
@@ -361,7 +363,9 @@ public final class Bench {
             pool.submit(
                 () -> {
                   t0[idx] = System.nanoTime();
-                  client.resource(E2EEnvironment.guest(name, "host-" + (idx % hosts))).create();
+                  client
+                      .resource(TestObjects.guest(name).on("host-" + (idx % hosts)).build())
+                      .create();
                 }));
       }
       for (Future<?> f : fs) {
@@ -684,9 +688,9 @@ public final class Bench {
     return ProcessHandle.allProcesses()
         .filter(
             p ->
-                E2EEnvironment.isQemu(p.pid())
+                QemuProcesses.isQemu(p.pid())
                     && (qemuPids.contains(p.pid())
-                        || E2EEnvironment.cmdline(p.pid()).contains(marker)))
+                        || QemuProcesses.cmdline(p.pid()).contains(marker)))
         .map(ProcessHandle::pid)
         .toList();
   }

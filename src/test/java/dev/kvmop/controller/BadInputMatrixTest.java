@@ -645,23 +645,23 @@ class BadInputMatrixTest {
     client.resource(r).create();
   }
 
-  /** A valid guest on the control host: machine none, one pool address, user networking. */
+  /**
+   * A valid guest on the control host (machine none, one pool address, user networking), as the
+   * JSON map the cases edit.
+   */
   private static Map<String, Object> baseGuestSpec() {
-    Map<String, Object> spec = new LinkedHashMap<>();
-    spec.put("hostRef", Map.of("name", "control"));
-    spec.put("runStrategy", "Always");
-    spec.put("cpus", 1);
-    spec.put("memory", "64Mi");
-    spec.put("machine", "none");
-    spec.put("accel", "Auto");
-    Map<String, Object> network = new LinkedHashMap<>();
-    network.put("type", "User");
-    network.put("model", "virtio-net-pci");
-    network.put("ip", "");
-    spec.put("network", network);
-    spec.put("extraArgs", new ArrayList<>());
-    spec.put("gracePeriodSeconds", 1);
-    return spec;
+    var spec =
+        dev.kvmop.testing.TestObjects.guest("base")
+            .on("control")
+            .network(dev.kvmop.api.NetworkType.User)
+            .memory("64Mi")
+            .build()
+            .getSpec();
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        .convertValue(
+            spec,
+            new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
   }
 
   @SuppressWarnings("unchecked")

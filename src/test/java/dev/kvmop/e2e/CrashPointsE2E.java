@@ -1,12 +1,13 @@
 package dev.kvmop.e2e;
 
-import static dev.kvmop.testing.E2EEnvironment.networkedGuest;
-import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
+import static dev.kvmop.testing.QemuProcesses.qemuWithUuid;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.controller.CrashPoints;
 import dev.kvmop.testing.E2EEnvironment;
+import dev.kvmop.testing.HostAudit;
 import dev.kvmop.testing.OperatorProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class CrashPointsE2E {
     env = new E2EEnvironment(tmp);
     operator = env.startOperatorWithHost("node", POOL);
     for (int i = 1; i <= RESIDENTS; i++) {
-      env.client.resource(networkedGuest("resident-" + i, "node")).create();
+      env.client.resource(guest("resident-" + i).on("node").networked().build()).create();
     }
     for (int i = 1; i <= RESIDENTS; i++) {
       env.awaitSteady("resident-" + i);
@@ -96,7 +97,7 @@ class CrashPointsE2E {
               .as("%s after the halt at %s: one qemu, the one in status", n, point)
               .containsExactly((long) steady.getStatus().pid);
         }
-        E2EEnvironment.Audit audit = env.audit("node");
+        HostAudit audit = HostAudit.of(env, "node");
         runs++;
         duplicates += audit.duplicates();
         leaks += audit.leaks();
@@ -105,7 +106,7 @@ class CrashPointsE2E {
     }
 
     // The pool's last free address: had a crash leaked one, this guest would get none.
-    env.client.resource(networkedGuest("last-address", "node")).create();
+    env.client.resource(guest("last-address").on("node").networked().build()).create();
     env.awaitSteady("last-address");
 
     System.out.printf("crash-points: %d runs, %d duplicates, %d leaks%n", runs, duplicates, leaks);
@@ -116,14 +117,19 @@ class CrashPointsE2E {
   /** A new guest for an operator armed at {@code point}; returns the guest's uid. */
   private static String crashWhileLaunching(String name, String point) {
     operator.kill();
-    String uid = env.client.resource(networkedGuest(name, "node")).create().getMetadata().getUid();
+    String uid =
+        env.client
+            .resource(guest(name).on("node").networked().build())
+            .create()
+            .getMetadata()
+            .getUid();
     awaitHalt(point);
     return uid;
   }
 
   /** A guest runs; an operator armed at {@code point} is to delete it; returns the guest's uid. */
   private static String crashWhileDeleting(String name, String point) {
-    env.client.resource(networkedGuest(name, "node")).create();
+    env.client.resource(guest(name).on("node").networked().build()).create();
     KvmGuest running = env.awaitSteady(name);
     operator.kill();
     env.client.resource(running).delete();

@@ -1,6 +1,6 @@
 package dev.kvmop.e2e;
 
-import static dev.kvmop.testing.E2EEnvironment.pooledGuest;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +10,8 @@ import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.testing.E2EEnvironment;
+import dev.kvmop.testing.HostAudit;
+import dev.kvmop.testing.QemuProcesses;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,7 +79,8 @@ class GuestConcurrencyE2E {
       long t0 = System.nanoTime();
       String prefix = "r" + round + "-";
       List<String> names = IntStream.range(0, GUESTS).mapToObj(i -> prefix + i).toList();
-      names.parallelStream().forEach(n -> env.client.resource(pooledGuest(n, "busy")).create());
+      names.parallelStream()
+          .forEach(n -> env.client.resource(guest(n).on("busy").pooled().build()).create());
 
       awaitSplit(prefix, POOL, GUESTS - POOL);
       List<KvmGuest> running = phase(prefix, GuestPhase.Running);
@@ -163,7 +166,7 @@ class GuestConcurrencyE2E {
         (ips.size() - new HashSet<>(ips).size()) + (macs.size() - new HashSet<>(macs).size());
     assertThat(ips).doesNotContainNull().doesNotHaveDuplicates();
     assertThat(macs).doesNotContainNull().doesNotHaveDuplicates();
-    Map<Long, String> qemu = env.liveQemu();
+    Map<Long, String> qemu = QemuProcesses.below(env.workRoot);
     Map<String, Long> pidByUuid =
         qemu.entrySet().stream()
             .collect(Collectors.toMap(Map.Entry::getValue, Map.Entry::getKey, (a, b) -> -1L));
@@ -185,7 +188,10 @@ class GuestConcurrencyE2E {
         .until(() -> guests(prefix).isEmpty());
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> env.liveQemu().isEmpty() && env.guestDirs("busy").isEmpty());
+        .until(
+            () ->
+                QemuProcesses.below(env.workRoot).isEmpty()
+                    && HostAudit.guestDirs(env.guestsDir("busy")).isEmpty());
     await()
         .atMost(Duration.ofSeconds(30))
         .until(

@@ -1,9 +1,8 @@
 package dev.kvmop.e2e;
 
 import static dev.kvmop.testing.E2EEnvironment.condition;
-import static dev.kvmop.testing.E2EEnvironment.guest;
-import static dev.kvmop.testing.E2EEnvironment.networkedGuest;
-import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
+import static dev.kvmop.testing.QemuProcesses.qemuWithUuid;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,6 +17,7 @@ import dev.kvmop.api.RunStrategy;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OperatorProcess;
 import dev.kvmop.testing.PoweroffBios;
+import dev.kvmop.testing.QemuProcesses;
 import io.fabric8.kubernetes.api.model.Event;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ class GuestLifecycleE2E {
 
   @Test
   void appliedGuestRunsAsQemuCarryingItsIdentity() {
-    env.client.resource(networkedGuest("ident", "node")).create();
+    env.client.resource(guest("ident").on("node").networked().build()).create();
 
     KvmGuest g = env.awaitGuest("ident", GuestPhase.Running);
     String uid = g.getMetadata().getUid();
@@ -64,13 +64,13 @@ class GuestLifecycleE2E {
         .containsSequence("-uuid", uid)
         .containsSequence("-name", "guest=default/ident");
     assertThat(qemuWithUuid(uid)).containsExactly((long) g.getStatus().pid);
-    assertThat(E2EEnvironment.isQemu(g.getStatus().pid)).isTrue();
+    assertThat(QemuProcesses.isQemu(g.getStatus().pid)).isTrue();
     assertThat(condition(g.getStatus().conditions, Conditions.READY).getStatus()).isEqualTo("True");
   }
 
   @Test
   void killedQemuIsRelaunchedUnderAlwaysWithBackoff() {
-    env.client.resource(guest("always", "node")).create();
+    env.client.resource(guest("always").on("node").build()).create();
     KvmGuest first = env.awaitGuest("always", GuestPhase.Running);
     int pid = first.getStatus().pid;
 
@@ -91,7 +91,7 @@ class GuestLifecycleE2E {
 
   @Test
   void crashUnderManualIsFailedAndNotRelaunched() {
-    KvmGuest spec = guest("manual", "node");
+    KvmGuest spec = guest("manual").on("node").build();
     spec.getSpec().runStrategy = RunStrategy.Manual;
     env.client.resource(spec).create();
     KvmGuest g = env.awaitGuest("manual", GuestPhase.Running);
@@ -108,7 +108,7 @@ class GuestLifecycleE2E {
   void guestInitiatedShutdownUnderRerunOnFailureSucceeds() throws Exception {
     Path bios = tmp.resolve("poweroff-slow.bin");
     Files.write(bios, PoweroffBios.image(true));
-    KvmGuest spec = guest("poweroff", "node");
+    KvmGuest spec = guest("poweroff").on("node").build();
     spec.getSpec().machine = "pc";
     spec.getSpec().runStrategy = RunStrategy.RerunOnFailure;
     spec.getSpec().extraArgs = new ArrayList<>(List.of("-bios", bios.toString(), "-vga", "none"));
@@ -122,7 +122,7 @@ class GuestLifecycleE2E {
 
   @Test
   void resetKeepsThePidAndRestartReplacesIt() {
-    env.client.resource(guest("actions", "node")).create();
+    env.client.resource(guest("actions").on("node").build()).create();
     int pid = env.awaitGuest("actions", GuestPhase.Running).getStatus().pid;
 
     annotate("actions", Annotations.RESET, "r1");
@@ -144,7 +144,7 @@ class GuestLifecycleE2E {
                     && g.getStatus().phase == GuestPhase.Running);
     assertThat(restarted.getStatus().pid).isNotEqualTo(pid);
     // Not isAlive(): the old qemu may linger as a zombie where PID 1 does not reap.
-    assertThat(E2EEnvironment.isQemu(pid)).as("old qemu gone").isFalse();
+    assertThat(QemuProcesses.isQemu(pid)).as("old qemu gone").isFalse();
     assertThat(qemuWithUuid(restarted.getMetadata().getUid()))
         .containsExactly((long) restarted.getStatus().pid);
     await().atMost(E2EEnvironment.WAIT).until(() -> reasons("actions").contains("Restarted"));
@@ -155,7 +155,7 @@ class GuestLifecycleE2E {
     env.client.resource(env.host("small", env.sshd.hostKeyLine(), 3)).create();
     env.awaitHost("small", HostPhase.Ready);
     for (int i = 1; i <= 4; i++) {
-      env.client.resource(networkedGuest("p" + i, "small")).create();
+      env.client.resource(guest("p" + i).on("small").networked().build()).create();
     }
     await()
         .atMost(E2EEnvironment.WAIT)
@@ -212,7 +212,7 @@ class GuestLifecycleE2E {
 
   @Test
   void deleteStopsQemuRemovesItsDirectoryAndFreesTheAddress() {
-    env.client.resource(networkedGuest("bye", "node")).create();
+    env.client.resource(guest("bye").on("node").networked().build()).create();
     KvmGuest g = env.awaitSteady("bye");
     Path dir = guestDir(g);
     assertThat(dir).isDirectory();
@@ -231,16 +231,19 @@ class GuestLifecycleE2E {
                         x -> x.getStatus() != null && g.getStatus().ip.equals(x.getStatus().ip)));
   }
 
+  /**
+   * A merge patch of one annotation: no resourceVersion, so it cannot lose a race with the
+   * operator's status write that follows Running (a read-modify-write edit got 409 Conflict).
+   */
   private static void annotate(String name, String key, String value) {
     env.client
         .resources(KvmGuest.class)
         .inNamespace(E2EEnvironment.NS)
         .withName(name)
-        .edit(
-            g -> {
-              g.getMetadata().getAnnotations().put(key, value);
-              return g;
-            });
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}");
   }
 
   private static List<String> reasons(String name) {

@@ -1,7 +1,7 @@
 package dev.kvmop.e2e;
 
-import static dev.kvmop.testing.E2EEnvironment.guest;
-import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
+import static dev.kvmop.testing.QemuProcesses.qemuWithUuid;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +11,8 @@ import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.testing.E2EEnvironment;
+import dev.kvmop.testing.HostAudit;
+import dev.kvmop.testing.QemuProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +69,7 @@ class HostFaultsE2E {
   void guestsSurviveDroppedConnectionsAnOutageAndARebootWithoutDoubleLaunches() throws Exception {
     // 1. The SSH connection drops while launches are in flight.
     for (int i = 1; i <= GUESTS; i++) {
-      env.client.resource(guest(name(i), "node")).create();
+      env.client.resource(guest(name(i)).on("node").build()).create();
     }
     int[] notYetLaunched = new int[1];
     await()
@@ -76,7 +78,7 @@ class HostFaultsE2E {
         .until(
             () -> {
               List<KvmGuest> guests = env.guestsOf("node");
-              Map<String, List<Long>> qemu = env.qemuOf("node");
+              Map<String, List<Long>> qemu = QemuProcesses.byUuidBelow(env.guestsDir("node"));
               long withQemu =
                   guests.stream().filter(g -> qemu.containsKey(g.getMetadata().getUid())).count();
               notYetLaunched[0] = guests.size() - (int) withQemu;
@@ -100,10 +102,10 @@ class HostFaultsE2E {
       assertThat(g.getStatus().restarts).as(name(i)).isZero();
       assertThat(g.getStatus().bootId).isEqualTo(bootId());
     }
-    E2EEnvironment.Audit afterDrop = env.audit("node");
+    HostAudit afterDrop = HostAudit.of(env, "node");
     int doubleLaunches = afterDrop.duplicateQemu();
 
-    Map<String, List<Long>> launched = env.qemuOf("node");
+    Map<String, List<Long>> launched = QemuProcesses.byUuidBelow(env.guestsDir("node"));
     pids.forEach(
         (uid, pid) ->
             assertThat(launched.get(uid)).as("the one qemu of " + uid).containsExactly(pid));
@@ -118,7 +120,7 @@ class HostFaultsE2E {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> {
-              Map<String, List<Long>> qemu = env.qemuOf("node");
+              Map<String, List<Long>> qemu = QemuProcesses.byUuidBelow(env.guestsDir("node"));
               pids.forEach(
                   (uid, pid) -> {
                     if (!List.of(pid).equals(qemu.get(uid))) {
@@ -157,7 +159,9 @@ class HostFaultsE2E {
     // 3. The host reboots: down, every qemu gone, back with a new boot id.
     env.sshd.stop();
     env.killLeftoverQemu();
-    await().atMost(E2EEnvironment.WAIT).until(() -> env.qemuOf("node").isEmpty());
+    await()
+        .atMost(E2EEnvironment.WAIT)
+        .until(() -> QemuProcesses.byUuidBelow(env.guestsDir("node")).isEmpty());
     String oldBoot = bootId();
     Files.writeString(bootIdFile, UUID.randomUUID() + "\n");
     env.sshd.start();
@@ -180,7 +184,7 @@ class HostFaultsE2E {
       }
     }
     assertThat(bootId()).isNotEqualTo(oldBoot);
-    E2EEnvironment.Audit afterReboot = env.audit("node");
+    HostAudit afterReboot = HostAudit.of(env, "node");
 
     System.out.printf(
         "host-faults: %d guests, outage %d s, %d relaunched during outage, %d same pids after,"

@@ -7,12 +7,12 @@ import static org.awaitility.Awaitility.await;
 import dev.kvmop.api.Conditions;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHost;
-import dev.kvmop.api.ObjectRef;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OpenSshServer;
 import dev.kvmop.testing.OperatorProcess;
 import dev.kvmop.testing.SecretHygiene;
 import dev.kvmop.testing.SshKeys;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import java.nio.file.Files;
@@ -52,7 +52,7 @@ class HostLifecycleE2E {
 
   @Test
   void hostBecomesReadyOverOpenSsh() {
-    env.client.resource(host("ready", sshd.hostKeyLine())).create();
+    env.client.resource(host("ready", sshd.hostKeyLine()).build()).create();
 
     KvmHost h = env.awaitHost("ready", HostPhase.Ready);
     assertThat(h.getStatus().observedHostKey).isEqualTo(sshd.hostKeyFingerprint());
@@ -65,7 +65,7 @@ class HostLifecycleE2E {
   @Test
   void hostKeyMismatchIsRefusedWithAnEvent() {
     String otherKey = SshKeys.generate("ed25519").publicKeyLine();
-    env.client.resource(host("mismatch", otherKey)).create();
+    env.client.resource(host("mismatch", otherKey).build()).create();
 
     KvmHost h = env.awaitHost("mismatch", HostPhase.Failed);
     Condition verified = condition(h.getStatus().conditions, Conditions.HOST_KEY_VERIFIED);
@@ -79,7 +79,7 @@ class HostLifecycleE2E {
 
   @Test
   void unreachableWhileSshdIsDownThenReadyAgain() {
-    env.client.resource(host("flaky", sshd.hostKeyLine())).create();
+    env.client.resource(host("flaky", sshd.hostKeyLine()).build()).create();
     env.awaitHost("flaky", HostPhase.Ready);
 
     sshd.stop();
@@ -94,9 +94,7 @@ class HostLifecycleE2E {
   @Test
   void rotatedSecretIsUsedForANewConnection() throws Exception {
     env.secret("rotate-ssh", env.clientKey.privateKey());
-    KvmHost h = host("rotate", sshd.hostKeyLine());
-    h.getSpec().credentialsSecretRef = new ObjectRef("rotate-ssh");
-    env.client.resource(h).create();
+    env.client.resource(host("rotate", sshd.hostKeyLine()).secret("rotate-ssh").build()).create();
     env.awaitHost("rotate", HostPhase.Ready);
 
     SshKeys.KeyText next = SshKeys.generate("ecdsa");
@@ -111,8 +109,13 @@ class HostLifecycleE2E {
   }
 
   /** A host on the environment's sshd with an empty pool (these tests run no guests). */
-  private static KvmHost host(String name, String hostKey) {
-    return env.host(name, hostKey, 0);
+  private static TestObjects.HostBuilder host(String name, String hostKey) {
+    return TestObjects.host(name)
+        .at("127.0.0.1", sshd.port())
+        .hostKey(hostKey)
+        .workDir(env.workRoot.resolve(name).toString())
+        .probeEvery(1)
+        .spec(s -> s.user = System.getProperty("user.name"));
   }
 
   private static List<String> eventReasons(String name) {

@@ -11,7 +11,9 @@ import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.ObjectRef;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OpenSshServer;
+import dev.kvmop.testing.QemuProcesses;
 import dev.kvmop.testing.SshKeys;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -160,7 +162,7 @@ class ImageE2E {
                     g != null
                         && g.getStatus() != null
                         && g.getStatus().phase == GuestPhase.Running);
-    assertThat(E2EEnvironment.isQemu(running.getStatus().pid)).isTrue();
+    assertThat(QemuProcesses.isQemu(running.getStatus().pid)).isTrue();
 
     double heapMax = metricSum("jvm_memory_max_bytes", "area=\"heap\"");
     System.out.printf(
@@ -188,7 +190,7 @@ class ImageE2E {
     host.setSpec(spec);
     var secret = SshKeys.secret("node-ssh", key.privateKey(), null);
     secret.getMetadata().setNamespace("default");
-    KvmGuest guest = E2EEnvironment.guest("vm", "node");
+    KvmGuest guest = TestObjects.guest("vm").on("node").build();
 
     // The container's user (uid 10001) reads these through a read-only bind mount.
     Path dir = Files.createDirectory(tmp.resolve("manifests"));
@@ -287,8 +289,8 @@ class ImageE2E {
 
   private static void killQemuUnder(Path dir) {
     ProcessHandle.allProcesses()
-        .filter(p -> E2EEnvironment.isQemu(p.pid()))
-        .filter(p -> E2EEnvironment.cmdline(p.pid()).contains(dir + "/"))
+        .filter(p -> QemuProcesses.isQemu(p.pid()))
+        .filter(p -> QemuProcesses.cmdline(p.pid()).contains(dir + "/"))
         .forEach(ProcessHandle::destroyForcibly);
   }
 

@@ -1,8 +1,8 @@
 package dev.kvmop.e2e;
 
-import static dev.kvmop.testing.E2EEnvironment.guest;
-import static dev.kvmop.testing.E2EEnvironment.isQemu;
-import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
+import static dev.kvmop.testing.QemuProcesses.isQemu;
+import static dev.kvmop.testing.QemuProcesses.qemuWithUuid;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,7 +47,7 @@ class KubectlGitOpsE2E {
     Kubectl.requireInstalled();
     env = new E2EEnvironment(tmp);
     kubectl = new Kubectl(env.kubeconfig);
-    applied = List.of(env.host("lab", env.sshd.hostKeyLine(), 2), guest("web", "lab"));
+    applied = List.of(env.host("lab", env.sshd.hostKeyLine(), 2), guest("web").on("lab").build());
     manifest = tmp.resolve("lab.yaml");
     Files.writeString(
         manifest,

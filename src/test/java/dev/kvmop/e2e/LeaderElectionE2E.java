@@ -1,7 +1,7 @@
 package dev.kvmop.e2e;
 
-import static dev.kvmop.testing.E2EEnvironment.guest;
-import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
+import static dev.kvmop.testing.QemuProcesses.qemuWithUuid;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,7 +52,7 @@ class LeaderElectionE2E {
     OperatorProcess b = elected("op-b");
     env.awaitHost("node", HostPhase.Ready);
 
-    env.client.resource(guest("g1", "node")).create();
+    env.client.resource(guest("g1").on("node").build()).create();
     KvmGuest g1 = env.awaitGuest("g1", GuestPhase.Running);
     String uid = g1.getMetadata().getUid();
     int pid = g1.getStatus().pid;
@@ -89,7 +89,7 @@ class LeaderElectionE2E {
       System.out.println("[leader] op-b took over " + handover.toMillis() + " ms after SIGKILL");
       assertThat(handover).isLessThan(Duration.ofSeconds(15 + 2 + 5));
 
-      env.client.resource(guest("g2", "node")).create();
+      env.client.resource(guest("g2").on("node").build()).create();
       env.awaitGuest("g2", GuestPhase.Running);
       assertThat(b.log()).contains("default/g2 guest");
       // The new leader adopts g1 as it runs: same pid, no relaunch.

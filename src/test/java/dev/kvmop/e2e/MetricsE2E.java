@@ -1,6 +1,6 @@
 package dev.kvmop.e2e;
 
-import static dev.kvmop.testing.E2EEnvironment.networkedGuest;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -77,7 +77,7 @@ class MetricsE2E {
     awaitMetric("kvmop_host_pool_addresses", 4, host[0], host[1], "state=\"free\"");
     double startsBefore = operator.metricSum("kvmop_guest_start_seconds_count");
 
-    env.client.resource(networkedGuest("m1", "node")).create();
+    env.client.resource(guest("m1").on("node").networked().build()).create();
     env.awaitGuest("m1", GuestPhase.Running);
     awaitMetric("kvmop_guests", 1, host[0], host[1], "phase=\"Running\"");
     awaitMetric("kvmop_host_pool_addresses", 1, host[0], host[1], "state=\"allocated\"");
@@ -93,7 +93,7 @@ class MetricsE2E {
 
     // Crash, relaunch, delete.
     double restartsBefore = operator.metricSum("kvmop_guest_restarts_total");
-    env.client.resource(E2EEnvironment.guest("c1", "node")).create();
+    env.client.resource(guest("c1").on("node").build()).create();
     int pid = env.awaitGuest("c1", GuestPhase.Running).getStatus().pid;
     awaitMetric("kvmop_guests", 1, host[0], host[1], "phase=\"Running\"");
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();

@@ -1,8 +1,8 @@
 package dev.kvmop.e2e;
 
-import static dev.kvmop.testing.E2EEnvironment.guest;
-import static dev.kvmop.testing.E2EEnvironment.isQemu;
-import static dev.kvmop.testing.E2EEnvironment.qemuWithUuid;
+import static dev.kvmop.testing.QemuProcesses.isQemu;
+import static dev.kvmop.testing.QemuProcesses.qemuWithUuid;
+import static dev.kvmop.testing.TestObjects.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -63,7 +63,7 @@ class PidIdentityE2E {
   static void start() {
     env = new E2EEnvironment(tmp);
     env.startOperatorWithHost("node", 8);
-    env.client.resource(guest("other", "node")).create();
+    env.client.resource(guest("other").on("node").build()).create();
     other = env.awaitSteady("other");
   }
 
@@ -121,7 +121,7 @@ class PidIdentityE2E {
     int signalled = 0;
     for (Case c : cases) {
       String name = "pid-" + c.name();
-      KvmGuest spec = guest(name, "node");
+      KvmGuest spec = guest(name).on("node").build();
       spec.getSpec().runStrategy = c.strategy();
       env.client.resource(spec).create();
       KvmGuest before = env.awaitSteady(name);

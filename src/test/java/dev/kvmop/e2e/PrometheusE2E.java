@@ -16,6 +16,7 @@ import dev.kvmop.testing.OpenSshServer;
 import dev.kvmop.testing.OperatorProcess;
 import dev.kvmop.testing.PrometheusServer;
 import dev.kvmop.testing.RbacRules;
+import dev.kvmop.testing.TestObjects;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -144,7 +145,7 @@ class PrometheusE2E {
   void everyDashboardQueryReturnsData() {
     // A guest started within the rate window, so the start-latency quantiles have observations.
     env.api.authorize(r -> true);
-    env.client.resource(E2EEnvironment.guest("dash", "node")).create();
+    env.client.resource(TestObjects.guest("dash").on("node").build()).create();
     env.awaitGuest("dash", GuestPhase.Running);
     List<DashboardQueries.Query> queries =
         DashboardQueries.of(DashboardQueries.SHIPPED, Map.of("__rate_interval", "1m"));
@@ -246,7 +247,7 @@ class PrometheusE2E {
   }
 
   private static void exhaustPool() {
-    env.client.resource(E2EEnvironment.pooledGuest("pooled", "node")).create();
+    env.client.resource(TestObjects.guest("pooled").on("node").pooled().build()).create();
     env.awaitGuest("pooled", GuestPhase.Running);
   }
 
@@ -254,7 +255,7 @@ class PrometheusE2E {
   private static void crashLoop() {
     // Each killed twice: 6 relaunches (10 s, then 20 s backoff) are more than the 3 in 15 minutes.
     List<String> names = List.of("crash-1", "crash-2", "crash-3");
-    names.forEach(n -> env.client.resource(E2EEnvironment.guest(n, "node")).create());
+    names.forEach(n -> env.client.resource(TestObjects.guest(n).on("node").build()).create());
     names.forEach(n -> env.awaitGuest(n, GuestPhase.Running));
     Set<Integer> killed = new HashSet<>();
     await()
@@ -294,7 +295,7 @@ class PrometheusE2E {
       throw new java.io.UncheckedIOException(e);
     }
     for (int i = 1; i <= 12; i++) {
-      env.client.resource(E2EEnvironment.guest("denied-" + i, "node")).create();
+      env.client.resource(TestObjects.guest("denied-" + i).on("node").build()).create();
     }
   }
 }

@@ -16,6 +16,7 @@ import dev.kvmop.api.ModulesMode;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OperatorProcess;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import java.io.IOException;
@@ -229,9 +230,14 @@ class ProvisioningE2E {
   @Order(4)
   void modprobeLoadsReportsVersionAndKeepsModulesInUse() throws Exception {
     clearCalls();
-    KvmHost host = env.host("mp", env.sshd.hostKeyLine(), 0);
-    host.getSpec().kvm.modules = ModulesMode.Modprobe;
-    host.getSpec().kvm.requireHardwareVirtualization = true;
+    KvmHost host =
+        onSshd("mp")
+            .spec(
+                s -> {
+                  s.kvm.modules = ModulesMode.Modprobe;
+                  s.kvm.requireHardwareVirtualization = true;
+                })
+            .build();
     env.client.resource(host).create();
 
     KvmHost h = awaitHost("mp", HostPhase.Ready);
@@ -254,8 +260,8 @@ class ProvisioningE2E {
   @Test
   @Order(5)
   void missingBridgeBlocksBridgeGuestsWithAClearReason() throws Exception {
-    KvmHost host = env.host("nobr", env.sshd.hostKeyLine(), 1);
-    host.getSpec().network.bridge = "kvmopbr9";
+    KvmHost host =
+        onSshd("nobr").address("52:54:00:10:00:01", "10.77.0.1").bridge("kvmopbr9").build();
     env.client.resource(host).create();
     KvmHost h = awaitHost("nobr", HostPhase.Ready);
     Condition bridge = condition(h.getStatus().conditions, Conditions.BRIDGE_READY);
@@ -268,7 +274,7 @@ class ProvisioningE2E {
     assertThat(Files.readString(env.workRoot.resolve("nobr/qemu-ifup.bridge")))
         .isEqualTo("kvmopbr9\n");
 
-    KvmGuest g = E2EEnvironment.guest("brguest", "nobr");
+    KvmGuest g = TestObjects.guest("brguest").on("nobr").build();
     g.getSpec().network.type = NetworkType.Bridge;
     env.client.resource(g).create();
     KvmGuest waiting =
@@ -314,8 +320,18 @@ class ProvisioningE2E {
 
   // --- helpers -------------------------------------------------------------------------------
 
+  /** A host on the environment's sshd (as its user, probed every second), no pool. */
+  private static TestObjects.HostBuilder onSshd(String name) {
+    return TestObjects.host(name)
+        .at("127.0.0.1", env.sshd.port())
+        .hostKey(env.sshd.hostKeyLine())
+        .workDir(env.workRoot.resolve(name).toString())
+        .probeEvery(1)
+        .spec(s -> s.user = System.getProperty("user.name"));
+  }
+
   private static KvmHost buildHost(String name, String sha, Consumer<KvmHostSpec.Build> tweak) {
-    KvmHost h = env.host(name, env.sshd.hostKeyLine(), 0);
+    KvmHost h = onSshd(name).build();
     h.getSpec().kvm.modules = ModulesMode.Build;
     h.getSpec().kvm.requireHardwareVirtualization = true;
     KvmHostSpec.Build b = new KvmHostSpec.Build();

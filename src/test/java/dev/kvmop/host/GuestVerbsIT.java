@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.KvmHostStatus.HostFacts;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.ObjectRef;
 import dev.kvmop.host.GuestProcess.ExitCause;
@@ -24,10 +25,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,17 +54,23 @@ class GuestVerbsIT {
   static RemoteShell shell;
   static ShellHostAgent agent;
   static Path workDir;
+
+  /** What the host presents as /proc/modules (through KVMOP_PROC_MODULES). */
+  static Path procModules;
+
   static final List<Long> started = new CopyOnWriteArrayList<>();
   static final List<Process> helpers = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
     assumeTrue(Files.isExecutable(Path.of(QEMU)), "qemu-system-x86_64 is not installed");
-    SERVER.start();
-    shell = new SshRemoteShellFactory().connect(SERVER.target("ns/local", KEY.privateKey(), 10));
-    agent = new ShellHostAgent(shell);
     // Short on purpose: unix socket paths must stay under 108 bytes.
     workDir = Files.createTempDirectory(Path.of("/tmp"), "kvmop-it");
+    procModules = workDir.resolve("proc-modules");
+    Files.writeString(procModules, "");
+    SERVER.environment("KVMOP_PROC_MODULES", procModules.toString()).start();
+    shell = new SshRemoteShellFactory().connect(SERVER.target("ns/local", KEY.privateKey(), 10));
+    agent = new ShellHostAgent(shell);
     agent.ensureWorkDir(workDir.toString());
   }
 
@@ -286,7 +295,7 @@ class GuestVerbsIT {
     assertThat(workDir).isDirectory();
     // The host script refuses on its own, too.
     for (String bad : List.of(workDir.toString(), workDir + "/guests/a/../..", "/tmp")) {
-      CommandResult r = run(ShellHostAgent.scriptPath(workDir.toString()), "remove", bad);
+      CommandResult r = run(HelperFiles.helperPath(workDir.toString()), "remove", bad);
       assertThat(r.exitCode()).as(bad).isNotZero();
       assertThat(r.stderr()).contains("refusing");
     }
@@ -321,13 +330,13 @@ class GuestVerbsIT {
 
   @Test
   void scriptIsReinstalledWhenItChangesOnTheHost() throws Exception {
-    Path script = Path.of(ShellHostAgent.scriptPath(workDir.toString()));
+    Path script = Path.of(HelperFiles.helperPath(workDir.toString()));
     probe(); // installs
-    assertThat(Files.readAllBytes(script)).isEqualTo(GuestScript.content());
+    assertThat(Files.readAllBytes(script)).isEqualTo(HelperFiles.HELPER.content());
     assertThat(Files.getPosixFilePermissions(script).toString()).contains("OTHERS_EXECUTE");
     Files.delete(script);
     probe(); // exit 127 -> reinstall once
-    assertThat(Files.readAllBytes(script)).isEqualTo(GuestScript.content());
+    assertThat(Files.readAllBytes(script)).isEqualTo(HelperFiles.HELPER.content());
     // A new connection (a new agent over another shell) verifies the hash and rewrites.
     Files.writeString(script, "#!/bin/sh\necho tampered\n");
     RemoteShell other =
@@ -337,7 +346,7 @@ class GuestVerbsIT {
     } finally {
       other.close();
     }
-    assertThat(Files.readAllBytes(script)).isEqualTo(GuestScript.content());
+    assertThat(Files.readAllBytes(script)).isEqualTo(HelperFiles.HELPER.content());
   }
 
   @Test
@@ -371,6 +380,148 @@ class GuestVerbsIT {
       assertThat(each).isLessThan(Duration.ofSeconds(2));
     } finally {
       deleteTree(fake);
+    }
+  }
+
+  @Test
+  void factsDescribeThisMachine() throws Exception {
+    HostFacts facts = agent.probeFacts(QEMU);
+    assertThat(facts.kernel)
+        .isEqualTo(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
+    assertThat(facts.arch).isEqualTo("x86_64");
+    assertThat(facts.cpus).isPositive();
+    assertThat(facts.memoryBytes).isPositive();
+    assertThat(facts.bootId).isEqualTo(bootId());
+    assertThat(facts.qemuVersion).startsWith("QEMU emulator version ");
+    assertThat(agent.probeFacts("/nonexistent/qemu").qemuVersion).isNull();
+  }
+
+  @Test
+  void modulesAreWhatTheHostLists() throws Exception {
+    Files.writeString(
+        procModules,
+        "kvm_intel 368640 0 - Live 0x0\nkvm 1036288 1 kvm_intel, Live 0x0 (O)\nnot a module\n");
+    assertThat(agent.loadedModules(workDir.toString()))
+        .containsExactly(Map.entry("kvm_intel", 0), Map.entry("kvm", 1));
+    Files.writeString(procModules, "");
+    assertThat(agent.loadedModules(workDir.toString())).isEmpty();
+    Files.delete(procModules);
+    try {
+      assertThatThrownBy(() -> agent.loadedModules(workDir.toString()))
+          .isInstanceOf(HostException.class)
+          .hasMessageContaining("cannot read the module list");
+    } finally {
+      Files.writeString(procModules, "");
+    }
+  }
+
+  @Test
+  void onlyALinuxBridgeIsABridge() throws Exception {
+    String wd = workDir.toString();
+    assertThat(agent.bridgeExists(wd, "lo")).as("an interface, not a bridge").isFalse();
+    assertThat(agent.bridgeExists(wd, "kvmopnone0")).isFalse();
+    assertThat(agent.bridgeExists(wd, "../lo")).isFalse();
+    assertThat(agent.bridgeExists(wd, "")).isFalse();
+    // A real bridge needs CAP_NET_ADMIN; where a test may not create one, this part is skipped.
+    String bridge = "kvmopit" + Long.toString(ProcessHandle.current().pid() % 46656, 36);
+    Process add = new ProcessBuilder("ip", "link", "add", bridge, "type", "bridge").start();
+    assumeTrue(add.waitFor() == 0, "cannot create a bridge here");
+    try {
+      assertThat(agent.bridgeExists(wd, bridge)).isTrue();
+    } finally {
+      new ProcessBuilder("ip", "link", "del", bridge).start().waitFor();
+    }
+    assertThat(agent.bridgeExists(wd, bridge)).isFalse();
+  }
+
+  @Test
+  void ifupFilesAreWrittenOnceAndTheScriptAddsTheTapToTheBridge() throws Exception {
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "kvmop-ifup");
+    try {
+      agent.ensureWorkDir(dir.toString());
+      Path ifup = dir.resolve("qemu-ifup");
+      Path bridgeFile = dir.resolve("qemu-ifup.bridge");
+      agent.writeIfupScript(dir.toString(), "br-one");
+      assertThat(Files.readAllBytes(ifup)).isEqualTo(HelperFiles.IFUP.content());
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ifup)))
+          .isEqualTo("rwxr-xr-x");
+      assertThat(Files.readString(bridgeFile)).isEqualTo("br-one\n");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(bridgeFile)))
+          .isEqualTo("rw-r--r--");
+
+      // Unchanged files are left alone (same inode), also when a new connection writes them.
+      Object ifupInode = Files.getAttribute(ifup, "unix:ino");
+      Object bridgeInode = Files.getAttribute(bridgeFile, "unix:ino");
+      RemoteShell other =
+          new SshRemoteShellFactory().connect(SERVER.target("ns/ifup", KEY.privateKey(), 10));
+      try {
+        new ShellHostAgent(other).writeIfupScript(dir.toString(), "br-one");
+      } finally {
+        other.close();
+      }
+      assertThat(Files.getAttribute(ifup, "unix:ino")).isEqualTo(ifupInode);
+      assertThat(Files.getAttribute(bridgeFile, "unix:ino")).isEqualTo(bridgeInode);
+
+      agent.writeIfupScript(dir.toString(), "br-two");
+      assertThat(Files.readString(bridgeFile)).isEqualTo("br-two\n");
+      assertThat(Files.getAttribute(ifup, "unix:ino")).isEqualTo(ifupInode);
+
+      // What qemu does with it: run it with the tap; a stand-in ip records what it is asked.
+      Path bin = Files.createDirectories(dir.resolve("stand-in"));
+      Path calls = dir.resolve("ip-calls");
+      Files.writeString(bin.resolve("ip"), "#!/bin/sh\necho \"$*\" >> " + calls + "\n");
+      Files.setPosixFilePermissions(
+          bin.resolve("ip"), PosixFilePermissions.fromString("rwx------"));
+      ProcessBuilder qemuRunsIt = new ProcessBuilder(ifup.toString(), "tap-it0");
+      qemuRunsIt.environment().put("PATH", bin + ":/usr/sbin:/usr/bin:/sbin:/bin");
+      assertThat(qemuRunsIt.start().waitFor()).isZero();
+      assertThat(Files.readAllLines(calls))
+          .containsExactly("link set dev tap-it0 up", "link set dev tap-it0 master br-two");
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  @Test
+  void helperVerbsRefuseBadArguments() throws Exception {
+    probe(); // installs the helper
+    String helper = HelperFiles.helperPath(workDir.toString());
+    for (List<String> argv :
+        List.of(
+            List.of(helper),
+            List.of(helper, "nonsense"),
+            List.of(helper, "ifup", workDir.toString()),
+            List.of(helper, "ifup", workDir.toString(), ""),
+            List.of(helper, "bridge"),
+            List.of(helper, "modules", "extra"))) {
+      CommandResult r = run(argv.toArray(String[]::new));
+      assertThat(r.exitCode()).as(argv.toString()).isEqualTo(1);
+      assertThat(r.stderr()).as(argv.toString()).startsWith("kvmop-guest: ");
+    }
+  }
+
+  /**
+   * Several files, one install round trip; a missing perl half reinstalls like a missing helper.
+   */
+  @Test
+  void everyHelperFileIsInstalledAndAMissingOneIsReinstalled() throws Exception {
+    probe(); // installs
+    Path bin = workDir.resolve("bin");
+    for (HostScript file : HelperFiles.INSTALLED) {
+      assertThat(Files.readAllBytes(bin.resolve(file.name()))).isEqualTo(file.content());
+      assertThat(
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(bin.resolve(file.name()))))
+          .isEqualTo(file.mode().equals("0755") ? "rwxr-xr-x" : "rw-r--r--");
+    }
+    Files.delete(bin.resolve("kvmop-guest.pl"));
+    probe(); // exit 127 -> reinstall once
+    assertThat(Files.readAllBytes(bin.resolve("kvmop-guest.pl")))
+        .isEqualTo(HelperFiles.PERL.content());
+    try (Stream<Path> left = Files.list(bin)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .as("no temporary files left")
+          .containsExactlyInAnyOrder("kvmop-guest", "kvmop-guest.pl", "qemu-ifup");
     }
   }
 

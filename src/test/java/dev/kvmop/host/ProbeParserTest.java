@@ -149,10 +149,10 @@ class ProbeParserTest {
 
   @Test
   void scriptResourceIsLoadedAndHashed() {
-    assertThat(new String(GuestScript.content(), java.nio.charset.StandardCharsets.UTF_8))
+    assertThat(new String(HelperFiles.HELPER.content(), java.nio.charset.StandardCharsets.UTF_8))
         .startsWith("#!/bin/sh\n");
-    assertThat(GuestScript.sha256()).hasSize(64);
-    assertThat(ShellHostAgent.scriptPath("/var/lib/kvmop/"))
+    assertThat(HelperFiles.HELPER.sha256()).hasSize(64);
+    assertThat(HelperFiles.helperPath("/var/lib/kvmop/"))
         .isEqualTo("/var/lib/kvmop/bin/kvmop-guest");
   }
 }

@@ -1,10 +1,7 @@
 package dev.kvmop.testing;
 
-import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.KvmHost;
-import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.KvmHostStatus.HostFacts;
-import dev.kvmop.api.ObjectRef;
 import dev.kvmop.host.GuestLaunch;
 import dev.kvmop.host.GuestProcess;
 import dev.kvmop.host.HostAgent;
@@ -35,20 +32,11 @@ public final class FakeHostAgents implements HostAgentFactory {
   public final List<String> calls = new CopyOnWriteArrayList<>();
 
   /**
-   * A KvmHost for the fake host at {@code address}: credentials from Secret {@code secret}, host
-   * key pinned to {@link #KEY_LINE}, TCG allowed, no addresses.
+   * A KvmHost for the fake host at {@code address} in the client's namespace: {@link
+   * TestObjects#host}'s defaults with credentials from Secret {@code secret}.
    */
   public static KvmHost kvmHost(String name, String address, String secret) {
-    KvmHost h = new KvmHost();
-    h.getMetadata().setName(name);
-    KvmHostSpec spec = new KvmHostSpec();
-    spec.address = address;
-    spec.credentialsSecretRef = new ObjectRef(secret);
-    spec.hostKey = KEY_LINE;
-    spec.hostKeyPolicy = HostKeyPolicy.Pinned;
-    spec.kvm.requireHardwareVirtualization = false;
-    h.setSpec(spec);
-    return h;
+    return TestObjects.host(name).in(null).at(address).secret(secret).build();
   }
 
   /** One fake qemu: identity plus whether it runs and how it ended. */
@@ -348,7 +336,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public Map<String, Integer> loadedModules() {
+      public Map<String, Integer> loadedModules(String workDir) {
         return new HashMap<>(h.modules);
       }
 
@@ -382,7 +370,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public boolean bridgeExists(String bridge) {
+      public boolean bridgeExists(String workDir, String bridge) {
         return h.bridges.contains(bridge);
       }
 

@@ -7,7 +7,10 @@ import java.io.UncheckedIOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
@@ -34,6 +37,7 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
   private final List<PublicKey> authorized = new CopyOnWriteArrayList<>();
   private final List<String> execs = new CopyOnWriteArrayList<>();
   private final AtomicInteger execCount = new AtomicInteger();
+  private final Map<String, String> environment = new ConcurrentHashMap<>();
   private SshServer sshd;
 
   public MinaSshServer() {
@@ -56,6 +60,15 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
     return this;
   }
 
+  /**
+   * Sets a variable in the environment of every command (as OpenSSH's {@code SetEnv} does), e.g.
+   * the KVMOP_* overrides a test host presents; for commands started after this call.
+   */
+  public MinaSshServer environment(String name, String value) {
+    environment.put(name, value);
+    return this;
+  }
+
   public synchronized MinaSshServer start() {
     if (sshd != null) {
       return this;
@@ -71,7 +84,7 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
         (channel, command) -> {
           execCount.incrementAndGet();
           execs.add(command);
-          return new ProcessShellFactory(command, "/bin/sh", "-c", command).createShell(channel);
+          return new ProcessShellFactory(command, shellArgv(command)).createShell(channel);
         });
     s.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
     s.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
@@ -82,6 +95,14 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
     }
     sshd = s;
     return this;
+  }
+
+  /** {@code env NAME=value... /bin/sh -c <command>}. */
+  private String[] shellArgv(String command) {
+    List<String> argv = new ArrayList<>(List.of("/usr/bin/env"));
+    environment.forEach((k, v) -> argv.add(k + "=" + v));
+    argv.addAll(List.of("/bin/sh", "-c", command));
+    return argv.toArray(String[]::new);
   }
 
   public synchronized void stop() {

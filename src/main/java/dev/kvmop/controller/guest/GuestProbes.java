@@ -1,6 +1,8 @@
 package dev.kvmop.controller.guest;
 
+import dev.kvmop.concurrent.DaemonThreads;
 import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.guest.lifecycle.ProbeSnapshot;
 import dev.kvmop.host.GuestProcess;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.host.HostException;
@@ -28,32 +30,15 @@ import org.slf4j.LoggerFactory;
  * that host. Only guests whose observed state changed are handed to the reconciler, so a steady
  * host costs one remote command per interval and no reconciles.
  */
-public final class GuestProbes implements AutoCloseable {
+public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GuestProbes.class);
-
-  /**
-   * The last probe of a host: the result, or the failure.
-   *
-   * @param at when the probe finished
-   * @param probe what it reported, or null when it failed
-   * @param error why it failed, or null
-   */
-  public record Snapshot(Instant at, HostProbe probe, String error) {
-    public boolean reachable() {
-      return probe != null;
-    }
-
-    public Optional<GuestProcess> guest(String guestDir) {
-      return probe == null ? Optional.empty() : Optional.ofNullable(probe.guests().get(guestDir));
-    }
-  }
 
   private final HostDirectory directory;
   private final HostAgentFactory agents;
   private final DomainMetrics metrics;
   private final Clock clock;
   private final ScheduledExecutorService executor;
-  private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+  private final Map<String, ProbeSnapshot> snapshots = new ConcurrentHashMap<>();
   private final Map<String, Loop> loops = new ConcurrentHashMap<>();
 
   /** A host's probe task and the interval it was scheduled with. */
@@ -84,7 +69,7 @@ public final class GuestProbes implements AutoCloseable {
     this.agents = agents;
     this.metrics = metrics;
     this.clock = clock;
-    this.executor = Executors.newScheduledThreadPool(2, GuestProbes::daemon);
+    this.executor = Executors.newScheduledThreadPool(2, DaemonThreads.named("guest-probes"));
     executor.scheduleWithFixedDelay(this::syncLoops, 0, 1, TimeUnit.SECONDS);
   }
 
@@ -93,12 +78,13 @@ public final class GuestProbes implements AutoCloseable {
     this.listener = listener;
   }
 
-  public Optional<Snapshot> snapshot(String hostId) {
+  @Override
+  public Optional<ProbeSnapshot> snapshot(String hostId) {
     return Optional.ofNullable(snapshots.get(hostId));
   }
 
   /** Probes the host now, on the caller's thread, and returns the fresh snapshot. */
-  public Optional<Snapshot> probeNow(String hostId) {
+  public Optional<ProbeSnapshot> probeNow(String hostId) {
     probe(hostId);
     return snapshot(hostId);
   }
@@ -110,7 +96,7 @@ public final class GuestProbes implements AutoCloseable {
       for (HostDirectory.Entry e : directory.all()) {
         if (e.usable()) {
           wanted.add(e.hostId());
-          Duration interval = interval(e);
+          Duration interval = HostDirectory.probeInterval(e.spec());
           // A changed probeIntervalSeconds takes effect by rescheduling the host's loop.
           loops.compute(
               e.hostId(),
@@ -152,11 +138,6 @@ public final class GuestProbes implements AutoCloseable {
     }
   }
 
-  private static Duration interval(HostDirectory.Entry e) {
-    Integer s = e.spec().probeIntervalSeconds;
-    return Duration.ofSeconds(s == null || s < 1 ? 10 : s);
-  }
-
   private void probe(String hostId) {
     synchronized (hostLocks.computeIfAbsent(hostId, k -> new Object())) {
       Optional<HostDirectory.Entry> entry =
@@ -165,29 +146,29 @@ public final class GuestProbes implements AutoCloseable {
         return;
       }
       Instant start = Instant.now(clock);
-      Snapshot next;
+      ProbeSnapshot next;
       try {
         HostProbe p =
             agents
                 .agentFor(entry.get().target())
                 .probeGuests(entry.get().spec().workDir, entry.get().qemuBinary());
-        next = new Snapshot(Instant.now(clock), p, null);
+        next = new ProbeSnapshot(Instant.now(clock), p, null);
         metrics.probe(hostId, Duration.between(start, next.at()));
       } catch (HostException e) {
-        next = new Snapshot(Instant.now(clock), null, e.getMessage());
+        next = new ProbeSnapshot(Instant.now(clock), null, e.getMessage());
       } catch (RuntimeException e) {
         log.warn("{} probe failed: {}", hostId, e.toString());
-        next = new Snapshot(Instant.now(clock), null, e.toString());
+        next = new ProbeSnapshot(Instant.now(clock), null, e.toString());
       }
       directory.probed(
           hostId,
           new HostDirectory.ProbeMark(next.at(), next.reachable() ? next.probe().bootId() : null));
-      Snapshot previous = snapshots.put(hostId, next);
+      ProbeSnapshot previous = snapshots.put(hostId, next);
       notifyChanges(hostId, previous, next);
     }
   }
 
-  private void notifyChanges(String hostId, Snapshot before, Snapshot after) {
+  private void notifyChanges(String hostId, ProbeSnapshot before, ProbeSnapshot after) {
     Set<String> dirs = new HashSet<>();
     boolean reachabilityChanged = before == null || before.reachable() != after.reachable();
     boolean bootChanged =
@@ -231,12 +212,6 @@ public final class GuestProbes implements AutoCloseable {
   /** The parts of a probe entry whose change matters to the reconciler. */
   private static String identity(GuestProcess p) {
     return p.state() + "/" + p.pid() + "/" + p.startTicks() + "/" + p.exit();
-  }
-
-  private static Thread daemon(Runnable r) {
-    Thread t = new Thread(r, "guest-probes");
-    t.setDaemon(true);
-    return t;
   }
 
   @Override

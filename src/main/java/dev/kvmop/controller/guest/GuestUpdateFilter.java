@@ -1,17 +1,17 @@
 package dev.kvmop.controller.guest;
 
-import dev.kvmop.api.Annotations;
 import dev.kvmop.api.KvmGuest;
+import dev.kvmop.controller.guest.lifecycle.ActionTokens;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import java.util.Objects;
 
 /**
  * Which updates of a KvmGuest call for a reconcile: spec changes (generation), the action
- * annotations ({@code kvmop.dev/reset}, {@code kvmop.dev/restart}), deletion and finalizer changes.
- * The annotations do not bump the generation, so generation-aware filtering alone would leave a new
- * action token waiting for the next probe change or periodic recheck. The reconciler's own status
- * writes still cause no reconcile.
+ * annotations ({@link ActionTokens#annotations()}), deletion and finalizer changes. The annotations
+ * do not bump the generation, so generation-aware filtering alone would leave a new action token
+ * waiting for the next probe change or periodic recheck. The reconciler's own status writes still
+ * cause no reconcile.
  */
 public final class GuestUpdateFilter implements OnUpdateFilter<KvmGuest> {
   /**
@@ -23,10 +23,8 @@ public final class GuestUpdateFilter implements OnUpdateFilter<KvmGuest> {
   public boolean accept(KvmGuest updated, KvmGuest previous) {
     return !Objects.equals(
             previous.getMetadata().getGeneration(), updated.getMetadata().getGeneration())
-        || !Objects.equals(
-            annotation(previous, Annotations.RESET), annotation(updated, Annotations.RESET))
-        || !Objects.equals(
-            annotation(previous, Annotations.RESTART), annotation(updated, Annotations.RESTART))
+        || ActionTokens.annotations().stream()
+            .anyMatch(key -> !Objects.equals(annotation(previous, key), annotation(updated, key)))
         || updated.getMetadata().getDeletionTimestamp() != null
         || !Objects.equals(
             previous.getMetadata().getFinalizers(), updated.getMetadata().getFinalizers());

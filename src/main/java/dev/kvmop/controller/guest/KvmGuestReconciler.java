@@ -1,18 +1,23 @@
 package dev.kvmop.controller.guest;
 
 import static dev.kvmop.api.Conditions.READY;
-import static dev.kvmop.api.Conditions.SPEC_VALID;
 
-import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.StatusWriter;
+import dev.kvmop.controller.guest.lifecycle.GuestDeletion;
+import dev.kvmop.controller.guest.lifecycle.GuestLifecycle;
+import dev.kvmop.controller.guest.lifecycle.GuestRun;
+import dev.kvmop.controller.guest.lifecycle.GuestServices;
+import dev.kvmop.controller.guest.lifecycle.Outcome;
+import dev.kvmop.controller.guest.lifecycle.RestartPolicy;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.metrics.DomainMetrics;
-import dev.kvmop.qemu.GuestSpecValidation;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -21,22 +26,17 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
-import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
- * Orchestrates a KvmGuest: checks the spec and its host, then hands the guest to the handler of its
- * phase ({@link GuestLifecycle}). Process state comes from the per-host probe ({@link
- * GuestProbes}), which also triggers reconciles when it changes.
+ * Wires a KvmGuest's reconcile into JOSDK: a working copy of the guest ({@link GuestRun}) and one
+ * {@link StatusWriter} per reconcile, handed to the state machine ({@link GuestLifecycle}) or, when
+ * the guest is deleted, to {@link GuestDeletion}. Process state comes from the per-host probe
+ * ({@link GuestProbes}), which also triggers reconciles when it changes ({@link
+ * GuestEventSources}).
  */
 // Not generation-aware: the action annotations must trigger a reconcile too (GuestUpdateFilter).
 @ControllerConfiguration(
@@ -46,15 +46,11 @@ import java.util.stream.Collectors;
 public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGuest> {
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(KvmGuestReconciler.class);
-  static final String BY_HOST = "kvmguest-by-host";
 
-  private final HostDirectory directory;
-  private final GuestProbes probes;
+  private final GuestEventSources sources;
   private final GuestLifecycle lifecycle;
   private final GuestDeletion deletion;
   private final Clock clock;
-  private IndexerResourceCache<KvmGuest> cache;
-  private SimpleInboundEventSource<KvmGuest> wakeups;
 
   public KvmGuestReconciler(
       HostAgentFactory agents,
@@ -75,140 +71,58 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
       DomainMetrics metrics,
       Clock clock,
       Duration initialBackoff) {
-    this.directory = directory;
-    this.probes = probes;
     this.clock = clock;
-    GuestTransitions transitions = new GuestTransitions(events, metrics, clock);
-    AddressBook addresses = new AddressBook();
-    GuestContext shared =
-        new GuestContext(agents, directory, probes, addresses, transitions, clock, this::guestsOn);
-    this.lifecycle = new GuestLifecycle(shared, initialBackoff);
-    this.deletion = new GuestDeletion(shared, this::wakeHost);
+    this.sources = new GuestEventSources(probes);
+    GuestServices services =
+        GuestServices.create(agents, directory, probes, events, metrics, clock, sources::guestsOn);
+    this.lifecycle = new GuestLifecycle(services, initialBackoff);
+    this.deletion = new GuestDeletion(services, sources::wakeHost);
   }
 
   @Override
   public List<EventSource<?, KvmGuest>> prepareEventSources(EventSourceContext<KvmGuest> ctx) {
-    cache = ctx.getPrimaryCache();
-    cache.addIndexer(BY_HOST, g -> List.of(hostKey(g)));
-    var hosts =
-        InformerEventSourceConfiguration.from(KvmHost.class, KvmGuest.class)
-            .withName("hosts")
-            .withSecondaryToPrimaryMapper(
-                h ->
-                    cache
-                        .byIndex(BY_HOST, HostDirectory.hostId(ns(h), h.getMetadata().getName()))
-                        .stream()
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-            .withPrimaryToSecondaryMapper(
-                (KvmGuest g) ->
-                    g.getSpec() == null || g.getSpec().hostRef == null
-                        ? Set.of()
-                        : Set.of(new ResourceID(g.getSpec().hostRef.name, ns(g))))
-            // Only what changes scheduling: spec edits and phase changes, not probe timestamps.
-            .withOnUpdateFilter(
-                (before, after) ->
-                    !Objects.equals(
-                            before.getMetadata().getGeneration(),
-                            after.getMetadata().getGeneration())
-                        || phase(before) != phase(after))
-            .build();
-    wakeups = new SimpleInboundEventSource<>("guest-wakeups");
-    probes.onChange(
-        new GuestProbes.Listener() {
-          @Override
-          public void guestChanged(ResourceID guest) {
-            wake(guest);
-          }
-
-          @Override
-          public void hostChanged(String hostId) {
-            wakeHost(hostId);
-          }
-        });
-    return List.of(new InformerEventSource<>(hosts, ctx), wakeups);
+    return sources.prepare(ctx);
   }
 
   @Override
   public UpdateControl<KvmGuest> reconcile(KvmGuest guest, Context<KvmGuest> ctx) {
     log.debug("{}/{} reconcile", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
-    GuestRun run = new GuestRun(guest, ctx, clock);
-    List<String> errors = GuestSpecValidation.validate(guest.getSpec());
-    if (run.status().host != null
-        && guest.getSpec() != null
-        && guest.getSpec().hostRef != null
-        && !run.status().host.equals(guest.getSpec().hostRef.name)) {
-      errors =
-          append(
-              errors,
-              "spec.hostRef.name: cannot change from "
-                  + run.status().host
-                  + " while the guest holds resources there; delete and recreate it");
-    }
-    if (!errors.isEmpty()) {
-      return run.finish(lifecycle.invalid(run, String.join("; ", errors)));
-    }
-    run.conditions().set(SPEC_VALID, true, "Valid", "spec is valid");
-    return run.finish(lifecycle.reconcile(run, ctx.getSecondaryResource(KvmHost.class)));
+    Outcome next =
+        lifecycle.reconcile(
+            new GuestRun(guest, clock),
+            ctx.getSecondaryResource(KvmHost.class),
+            writer(guest, ctx));
+    UpdateControl<KvmGuest> control = UpdateControl.noUpdate();
+    return next instanceof Outcome.Requeue r ? control.rescheduleAfter(r.after()) : control;
   }
 
   @Override
   public DeleteControl cleanup(KvmGuest guest, Context<KvmGuest> ctx) {
     log.debug("{}/{} cleanup", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
-    return deletion.cleanup(
-        new GuestRun(guest, ctx, clock), ctx.getSecondaryResource(KvmHost.class));
+    return deletion
+        .cleanup(
+            new GuestRun(guest, clock), ctx.getSecondaryResource(KvmHost.class), writer(guest, ctx))
+        .map(retry -> DeleteControl.noFinalizerRemoval().rescheduleAfter(retry))
+        .orElseGet(DeleteControl::defaultDelete);
   }
 
   @Override
   public ErrorStatusUpdateControl<KvmGuest> updateErrorStatus(
       KvmGuest guest, Context<KvmGuest> ctx, Exception e) {
-    GuestRun run = new GuestRun(guest, ctx, clock);
+    GuestRun run = new GuestRun(guest, clock);
     run.conditions()
-        .set(READY, false, "ReconcileError", e.getClass().getSimpleName() + ": " + e.getMessage());
-    return ErrorStatusUpdateControl.patchStatus(run.fresh());
+        .set(
+            READY,
+            false,
+            GuestReasons.RECONCILE_ERROR,
+            e.getClass().getSimpleName() + ": " + e.getMessage());
+    // JOSDK writes this status itself; the writer only shapes it (identity and status).
+    return ErrorStatusUpdateControl.patchStatus(writer(guest, ctx).intent(run.status()));
   }
 
-  /** Reconciles every guest on a host (reachability, boot or a freed address changed). */
-  private void wakeHost(String hostId) {
-    if (cache != null && wakeups != null) {
-      cache.byIndex(BY_HOST, hostId).forEach(g -> wake(ResourceID.fromResource(g)));
-    }
-  }
-
-  /**
-   * Probes start as soon as the host controller publishes a host, which can be before this
-   * controller's event sources run; such an early event is dropped (the guest's first reconcile
-   * reads the probe anyway).
-   */
-  private void wake(ResourceID guest) {
-    try {
-      wakeups.propagateEvent(guest);
-    } catch (RuntimeException e) {
-      log.debug("{} event dropped before the controller started: {}", guest, e.toString());
-    }
-  }
-
-  private List<KvmGuest> guestsOn(String hostId) {
-    return cache == null ? List.of() : cache.byIndex(BY_HOST, hostId);
-  }
-
-  static String hostKey(KvmGuest g) {
-    String host =
-        g.getSpec() == null || g.getSpec().hostRef == null ? "" : g.getSpec().hostRef.name;
-    return HostDirectory.hostId(ns(g), host);
-  }
-
-  private static String ns(io.fabric8.kubernetes.api.model.HasMetadata r) {
-    return r.getMetadata().getNamespace();
-  }
-
-  private static HostPhase phase(KvmHost h) {
-    return h.getStatus() == null ? null : h.getStatus().phase;
-  }
-
-  private static List<String> append(List<String> list, String item) {
-    List<String> all = new java.util.ArrayList<>(list);
-    all.add(item);
-    return all;
+  /** The one writer of this reconcile's status. */
+  private static StatusWriter<KvmGuestStatus, KvmGuest> writer(
+      KvmGuest guest, Context<KvmGuest> ctx) {
+    return new StatusWriter<>(guest, ctx, KvmGuest::new);
   }
 }

@@ -21,6 +21,18 @@ public final class HostSpecValidation {
       errors.add("spec: required");
       return errors;
     }
+    validateConnection(spec, errors);
+    validateWorkDir(spec.workDir, errors);
+    range(errors, "spec.probeIntervalSeconds", spec.probeIntervalSeconds, 1, 3600);
+    range(errors, "spec.maxSessions", spec.maxSessions, 1, 64);
+    range(errors, "spec.maxGuests", spec.maxGuests, 0, Integer.MAX_VALUE);
+    validateQemuAndNetwork(spec, errors);
+    validateKvm(spec.kvm, errors);
+    errors.addAll(PoolValidation.validate(spec));
+    return errors;
+  }
+
+  private static void validateConnection(KvmHostSpec spec, List<String> errors) {
     require(errors, "spec.address", spec.address, Patterns.HOST_OR_IP);
     range(errors, "spec.port", spec.port, 1, 65535);
     require(errors, "spec.user", spec.user, Patterns.USER);
@@ -41,19 +53,22 @@ public final class HostSpecValidation {
     if (!isBlank(spec.hostKey) && !HostKeys.isWellFormed(spec.hostKey)) {
       errors.add("spec.hostKey: not an OpenSSH public key line nor a SHA256:<base64> fingerprint");
     }
+  }
+
+  private static void validateWorkDir(String workDir, List<String> errors) {
     // Things below workDir are created and removed (rm -rf <workDir>/guests ...): "/usr/.." or
     // "//" would aim that at the root directory.
-    if (spec.workDir == null || spec.workDir.isEmpty()) {
+    if (workDir == null || workDir.isEmpty()) {
       errors.add("spec.workDir: required");
-    } else if (spec.workDir.length() > 1024 || !spec.workDir.matches(Patterns.WORK_DIR)) {
+    } else if (workDir.length() > 1024 || !workDir.matches(Patterns.WORK_DIR)) {
       errors.add(
           "spec.workDir: must be an absolute dedicated directory, not / and without empty, . or .."
               + " segments; got "
-              + shorten(spec.workDir));
+              + shorten(workDir));
     }
-    range(errors, "spec.probeIntervalSeconds", spec.probeIntervalSeconds, 1, 3600);
-    range(errors, "spec.maxSessions", spec.maxSessions, 1, 64);
-    range(errors, "spec.maxGuests", spec.maxGuests, 0, Integer.MAX_VALUE);
+  }
+
+  private static void validateQemuAndNetwork(KvmHostSpec spec, List<String> errors) {
     if (spec.qemu == null) {
       errors.add("spec.qemu: required");
     } else {
@@ -70,9 +85,6 @@ public final class HostSpecValidation {
     } else {
       require(errors, "spec.network.bridge", spec.network.bridge, Patterns.BRIDGE);
     }
-    validateKvm(spec.kvm, errors);
-    errors.addAll(PoolValidation.validate(spec));
-    return errors;
   }
 
   private static void validateKvm(KvmHostSpec.Kvm kvm, List<String> errors) {

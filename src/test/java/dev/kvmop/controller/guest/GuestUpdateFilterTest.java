@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.testing.TestObjects;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +31,7 @@ class GuestUpdateFilterTest {
   @Test
   void actionTokenAndSpecChangeAreAccepted() {
     KvmGuest old = guest();
-    KvmGuest token = guest();
-    token.getMetadata().getAnnotations().put(dev.kvmop.api.Annotations.RESET, "r1");
+    KvmGuest token = TestObjects.guest("g").withUid().reset("r1").build();
     assertThat(filter.accept(token, old)).isTrue();
     KvmGuest edited = guest();
     edited.getMetadata().setGeneration(2L);
@@ -39,10 +39,6 @@ class GuestUpdateFilterTest {
   }
 
   private static KvmGuest guest() {
-    KvmGuest g = new KvmGuest();
-    g.getMetadata().setName("g");
-    g.getMetadata().setGeneration(1L);
-    g.getMetadata().setAnnotations(new java.util.HashMap<>());
-    return g;
+    return TestObjects.guest("g").withUid().build();
   }
 }

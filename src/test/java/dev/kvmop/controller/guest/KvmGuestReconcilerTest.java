@@ -3,22 +3,21 @@ package dev.kvmop.controller.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.kvmop.api.AddressEntry;
 import dev.kvmop.api.Annotations;
 import dev.kvmop.api.Conditions;
 import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
-import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.KvmHost;
-import dev.kvmop.api.ObjectRef;
+import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.RunStrategy;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.HostException;
 import dev.kvmop.testing.CrudApi;
 import dev.kvmop.testing.FakeHostAgents;
 import dev.kvmop.testing.Reconcilers;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -147,8 +146,7 @@ class KvmGuestReconcilerTest {
   @Test
   void requestedAddressOutsideThePoolIsRefused() {
     createHost("node-a", 2);
-    KvmGuest g = guest("vm-a", "node-a");
-    g.getSpec().network.ip = "10.9.9.9";
+    KvmGuest g = guestOn("node-a", "vm-a").requestIp("10.9.9.9").build();
     client.resource(g).create();
 
     g =
@@ -165,10 +163,12 @@ class KvmGuestReconcilerTest {
   @Test
   void invalidSpecNamesTheFieldsAndLaunchesNothing() {
     createHost("node-a", 2);
-    KvmGuest g = guest("vm-a", "node-a");
-    g.getSpec().extraArgs = List.of("-daemonize");
-    g.getSpec().cpus = 0;
-    g.getSpec().memory = "lots";
+    KvmGuest g =
+        guestOn("node-a", "vm-a")
+            .spec(s -> s.extraArgs = List.of("-daemonize"))
+            .cpus(0)
+            .memory("lots")
+            .build();
     client.resource(g).create();
 
     g = awaitGuest("vm-a", x -> "False".equals(status(x, Conditions.SPEC_VALID)));
@@ -232,8 +232,7 @@ class KvmGuestReconcilerTest {
   void connectionLostDuringFirstLaunchUnderManualStillStartsTheGuest() {
     createHost("node-a", 1);
     fake.failNextLaunch(new HostException(HostException.Reason.Unreachable, "connection reset"));
-    KvmGuest g = guest("vm-a", "node-a");
-    g.getSpec().runStrategy = RunStrategy.Manual;
+    KvmGuest g = guestOn("node-a", "vm-a").manual().build();
     client.resource(g).create();
 
     // The launch never happened: the guest did not crash, so Manual must not leave it Failed.
@@ -516,14 +515,15 @@ class KvmGuestReconcilerTest {
     CrudApi.secret(client, "node-ssh", Map.of("ssh-privatekey", "PRIVATE"));
   }
 
+  /** Host {@code name} on the fake host, probed every second, with {@code addresses} entries. */
   private void createHost(String name, int addresses) {
-    KvmHost h = FakeHostAgents.kvmHost(name, ADDRESS, "node-ssh");
-    h.getSpec().probeIntervalSeconds = 1;
-    for (int i = 0; i < addresses; i++) {
-      h.getSpec()
-          .addresses
-          .add(new AddressEntry("52:54:00:00:00:" + (10 + i), "10.0.0." + (10 + i)));
-    }
+    KvmHost h =
+        TestObjects.host(name)
+            .in(client.getNamespace())
+            .at(ADDRESS)
+            .probeEvery(1)
+            .pool(addresses)
+            .build();
     client.resource(h).create();
   }
 
@@ -534,9 +534,7 @@ class KvmGuestReconcilerTest {
 
   /** The same, for a guest under {@code strategy}. */
   private KvmGuest runOnOneAddressHost(String name, RunStrategy strategy) {
-    KvmGuest g = guest(name, "node-a");
-    g.getSpec().runStrategy = strategy;
-    return runOnOneAddressHost(g);
+    return runOnOneAddressHost(guestOn("node-a", name).runStrategy(strategy).build());
   }
 
   private KvmGuest runOnOneAddressHost(KvmGuest g) {
@@ -545,15 +543,16 @@ class KvmGuestReconcilerTest {
     return awaitGuest(g.getMetadata().getName(), phase(GuestPhase.Running));
   }
 
-  private static KvmGuest guest(String name, String host) {
-    KvmGuest g = new KvmGuest();
-    g.getMetadata().setName(name);
-    KvmGuestSpec spec = new KvmGuestSpec();
-    spec.hostRef = new ObjectRef(host);
-    spec.machine = "none";
-    spec.memory = "64Mi";
-    spec.gracePeriodSeconds = 1;
-    g.setSpec(spec);
-    return g;
+  private KvmGuest guest(String name, String host) {
+    return guestOn(host, name).build();
+  }
+
+  /** A guest on a bridge, which takes a pool address (the network type a KvmGuest defaults to). */
+  private TestObjects.GuestBuilder guestOn(String host, String name) {
+    return TestObjects.guest(name)
+        .in(client.getNamespace())
+        .on(host)
+        .network(NetworkType.Bridge)
+        .memory("64Mi");
   }
 }

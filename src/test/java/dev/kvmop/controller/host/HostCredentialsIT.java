@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.kvmop.api.Conditions;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHost;
-import dev.kvmop.api.KvmHostSpec;
-import dev.kvmop.api.ObjectRef;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.ConnectedHostAgents;
 import dev.kvmop.host.HostConnections;
@@ -17,6 +15,7 @@ import dev.kvmop.testing.MinaSshServer;
 import dev.kvmop.testing.Reconcilers;
 import dev.kvmop.testing.SecretHygiene;
 import dev.kvmop.testing.SshKeys;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -200,19 +199,15 @@ class HostCredentialsIT {
   }
 
   private KvmHost host(String name, String secret) {
-    KvmHost h = new KvmHost();
-    h.getMetadata().setName(name);
-    KvmHostSpec spec = new KvmHostSpec();
-    spec.address = "127.0.0.1";
-    spec.port = server.port();
-    spec.user = "root";
-    spec.credentialsSecretRef = new ObjectRef(secret);
-    spec.hostKey = server.hostKeyLine();
-    spec.workDir = tmp.resolve("work-" + name).toString();
-    spec.probeIntervalSeconds = 1;
-    spec.kvm.requireHardwareVirtualization = false;
-    h.setSpec(spec);
-    return h;
+    return TestObjects.host(name)
+        .in(null)
+        .at("127.0.0.1", server.port())
+        .secret(secret)
+        .hostKey(server.hostKeyLine())
+        .workDir(tmp.resolve("work-" + name).toString())
+        .probeEvery(1)
+        .spec(s -> s.user = "root")
+        .build();
   }
 
   /** Writes to two streams. */

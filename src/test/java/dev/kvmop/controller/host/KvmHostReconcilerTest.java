@@ -14,6 +14,7 @@ import dev.kvmop.host.HostException;
 import dev.kvmop.testing.CrudApi;
 import dev.kvmop.testing.FakeHostAgents;
 import dev.kvmop.testing.Reconcilers;
+import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -275,20 +276,25 @@ class KvmHostReconcilerTest {
   }
 
   static KvmHost host(String name, String address) {
-    KvmHost h = FakeHostAgents.kvmHost(name, address, "node-a-ssh");
-    h.getSpec().addresses.add(new AddressEntry("52:54:00:00:00:10", "10.0.0.10"));
-    h.getSpec().addresses.add(new AddressEntry("52:54:00:00:00:11", "10.0.0.11"));
-    return h;
+    return hostAt(name, address).build();
+  }
+
+  /** A host in the client's namespace with two pool entries, its key in Secret node-a-ssh. */
+  static TestObjects.HostBuilder hostAt(String name, String address) {
+    return TestObjects.host(name).in(null).at(address).secret("node-a-ssh").pool(2);
   }
 
   /** A host probed every second that builds kvm from a tarball already on it. */
   private static KvmHost buildingHost(String name, String address) {
-    KvmHost h = host(name, address);
-    h.getSpec().probeIntervalSeconds = 1;
-    h.getSpec().kvm.modules = dev.kvmop.api.ModulesMode.Build;
-    h.getSpec().kvm.build = new KvmHostSpec.Build();
-    h.getSpec().kvm.build.source = new KvmHostSpec.Source();
-    h.getSpec().kvm.build.source.hostPath = "/srv/kvm.tgz";
-    return h;
+    return hostAt(name, address)
+        .probeEvery(1)
+        .spec(
+            s -> {
+              s.kvm.modules = dev.kvmop.api.ModulesMode.Build;
+              s.kvm.build = new KvmHostSpec.Build();
+              s.kvm.build.source = new KvmHostSpec.Source();
+              s.kvm.build.source.hostPath = "/srv/kvm.tgz";
+            })
+        .build();
   }
 }

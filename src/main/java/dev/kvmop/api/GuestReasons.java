@@ -1,0 +1,131 @@
+package dev.kvmop.api;
+
+/**
+ * The reasons a KvmGuest's conditions and Events carry; part of the public interface (listed with
+ * their meaning in docs/state-diagrams.md). Besides these, the names of {@link ExitReason} (why
+ * qemu ended) are reasons, and so are the host layer's failure names ({@code Unreachable}, {@code
+ * Timeout}, {@code HostKeyMismatch}, {@code AuthenticationFailed}, {@code InvalidCredentials}) when
+ * a host command could not finish and the guest's state became Unknown.
+ */
+public final class GuestReasons {
+  // --- the spec ---
+
+  /** SpecValid=True: the spec passed validation. */
+  public static final String VALID = "Valid";
+
+  /** SpecValid=False: the message names the bad fields; nothing is done until they are fixed. */
+  public static final String INVALID_SPEC = "InvalidSpec";
+
+  // --- the host (checked before every phase handler) ---
+
+  /** spec.hostRef names no KvmHost in the guest's namespace. */
+  public static final String HOST_NOT_FOUND = "HostNotFound";
+
+  /** The KvmHost exists but is not usable yet (not connected, not Ready, Failed). */
+  public static final String HOST_NOT_READY = "HostNotReady";
+
+  /** A Bridge guest waits: the host's spec.network.bridge does not exist on the host. */
+  public static final String BRIDGE_MISSING = "BridgeMissing";
+
+  /** The host does not answer: a launched guest's state is unknown, others wait. */
+  public static final String HOST_UNREACHABLE = "HostUnreachable";
+
+  /** A host command ran and failed (Ready=False and a Warning Event); retried in 30 s. */
+  public static final String HOST_COMMAND_FAILED = "HostCommandFailed";
+
+  // --- placement and address ---
+
+  /** Scheduled=True: the guest is placed on its host (with its address, when it takes one). */
+  public static final String SCHEDULED = "Scheduled";
+
+  /** The host already holds spec.maxGuests guests. */
+  public static final String MAX_GUESTS_REACHED = "MaxGuestsReached";
+
+  /** AddressAssigned=True for network type None: no pool address is needed. */
+  public static final String NO_NETWORK = "NoNetwork";
+
+  /** AddressAssigned=True: the message holds the ip and mac from the host's pool. */
+  public static final String ASSIGNED = "Assigned";
+
+  /** spec.network.ip is not an entry of the host's pool. */
+  public static final String REQUESTED_ADDRESS_NOT_IN_POOL = "RequestedAddressNotInPool";
+
+  /** spec.network.ip is held by another guest. */
+  public static final String REQUESTED_ADDRESS_TAKEN = "RequestedAddressTaken";
+
+  /** Every pool address is held; the guest gets one as soon as one frees. */
+  public static final String POOL_EXHAUSTED = "PoolExhausted";
+
+  // --- launch ---
+
+  /** runStrategy is Halted: the guest is (being) stopped and is not launched. */
+  public static final String HALTED = "Halted";
+
+  /** spec.accel cannot be met on the host (no usable kvm, and TCG not allowed). */
+  public static final String NO_ACCELERATOR = "NoAccelerator";
+
+  /** The host's workDir and the guest name make the QMP socket path longer than 107 bytes. */
+  public static final String PATH_TOO_LONG = "PathTooLong";
+
+  /** Phase Starting: qemu is being launched. */
+  public static final String LAUNCHING = "Launching";
+
+  /** qemu did not start (the message has its stderr); counts as a crash for the run strategy. */
+  public static final String LAUNCH_FAILED = "LaunchFailed";
+
+  /** Phase Running after this operator started a new qemu. */
+  public static final String LAUNCHED = "Launched";
+
+  /** ProcessRunning=True: a new qemu was started. */
+  public static final String STARTED = "Started";
+
+  /** A qemu with the guest's identity already ran and was taken over, not started again. */
+  public static final String ADOPTED = "Adopted";
+
+  /** ProcessRunning=True (and Ready=True without a readinessProbe): the probe sees the qemu. */
+  public static final String RUNNING = "Running";
+
+  /** Phase Starting after an exit: relaunch after the backoff (10 s doubling to 5 min). */
+  public static final String BACK_OFF = "BackOff";
+
+  // --- readiness ---
+
+  /** Ready=False: the readinessProbe needs a pool address and the guest has none. */
+  public static final String NO_ADDRESS = "NoAddress";
+
+  /** Ready=True: the readinessProbe's TCP port accepts connections. */
+  public static final String PROBE_SUCCEEDED = "ProbeSucceeded";
+
+  /** Ready=False: the readinessProbe's TCP port refused or timed out. */
+  public static final String PROBE_FAILED = "ProbeFailed";
+
+  // --- stop and actions ---
+
+  /** ProcessRunning=False, Ready=False: the operator stopped the qemu. */
+  public static final String STOPPED = "Stopped";
+
+  /** Event: QMP system_reset was sent for a new kvmop.dev/reset token. */
+  public static final String RESET = "Reset";
+
+  /** Event: the guest was (stopped and) started for a new kvmop.dev/restart token. */
+  public static final String RESTARTED = "Restarted";
+
+  /** Warning Event: a kvmop.dev/reset token arrived while no qemu ran; nothing was reset. */
+  public static final String RESET_SKIPPED = "ResetSkipped";
+
+  // --- deletion and errors ---
+
+  /** Phase Stopping during deletion: qemu is stopped and the guest directory removed. */
+  public static final String DELETING = "Deleting";
+
+  /** Ready=False: deletion waits for the host to answer (at most 5 minutes). */
+  public static final String DELETION_PENDING = "DeletionPending";
+
+  /** Warning Event: released after the host stayed silent; its qemu may still run there. */
+  public static final String RELEASED_WITHOUT_CLEANUP = "ReleasedWithoutCleanup";
+
+  /** Ready=False: the reconcile threw; the message has the exception, the log its stack. */
+  public static final String RECONCILE_ERROR = "ReconcileError";
+
+  private GuestReasons() {}
+}

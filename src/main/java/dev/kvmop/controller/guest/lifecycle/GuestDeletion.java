@@ -1,0 +1,121 @@
+package dev.kvmop.controller.guest.lifecycle;
+
+import static dev.kvmop.api.Conditions.READY;
+
+import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.GuestReasons;
+import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.controller.CrashPoints;
+import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.StatusSink;
+import dev.kvmop.host.HostAgent;
+import dev.kvmop.host.HostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Deleting a guest: stop qemu (graceful, then forced), remove its directory, release its address,
+ * and only then let the finalizer go. A silent host holds the finalizer for a bounded time, after
+ * which the guest is released with a Warning Event: the process may still run there.
+ */
+public final class GuestDeletion {
+  static final Duration UNREACHABLE_GRACE = Duration.ofMinutes(5);
+  static final Duration RETRY = Duration.ofSeconds(10);
+
+  /** How far into the stop command the during-stop crash point halts (tests only). */
+  static final Duration STOP_CRASH_DELAY = Duration.ofMillis(300);
+
+  private final GuestServices services;
+  private final Consumer<String> addressFreed;
+
+  /**
+   * @param addressFreed told the host id when a guest's address is released (its waiting guests may
+   *     take it)
+   */
+  public GuestDeletion(GuestServices services, Consumer<String> addressFreed) {
+    this.services = services;
+    this.addressFreed = addressFreed;
+  }
+
+  /**
+   * Cleans up after a deleted guest.
+   *
+   * @return empty when the finalizer may go; otherwise when to try again
+   */
+  public Optional<Duration> cleanup(
+      GuestRun run, Optional<KvmHost> host, StatusSink<KvmGuestStatus> record) {
+    if (host.isEmpty()) {
+      // The KvmHost is gone (its own deletion waits for guests, so this is a guest that never
+      // got anywhere, or a host force-removed): nothing to reach.
+      return release(run);
+    }
+    try {
+      stopAndRemove(run, record);
+      return release(run);
+    } catch (HostException e) {
+      return retryOrAbandon(run, record, e);
+    }
+  }
+
+  private void stopAndRemove(GuestRun run, StatusSink<KvmGuestStatus> record) throws HostException {
+    Optional<HostDirectory.Entry> entry =
+        services.directory().get(run.hostId()).filter(HostDirectory.Entry::usable);
+    if (entry.isEmpty()) {
+      throw new HostException(
+          HostException.Reason.Unreachable, "host " + run.hostName() + " is not ready");
+    }
+    HostAgent agent = services.agent(entry.get());
+    String dir = run.dirsOn(entry.get()).dir();
+    services
+        .transitions()
+        .enter(
+            run, GuestPhase.Stopping, GuestReasons.DELETING, "stopping qemu and removing " + dir);
+    record.write(run.status());
+    // Armed, the crash point halts while the remote stop is in flight.
+    CrashPoints.during(
+        CrashPoints.DURING_STOP,
+        STOP_CRASH_DELAY,
+        () -> agent.stop(dir, run.uid(), Duration.ofSeconds(run.spec().gracePeriodSeconds)));
+    agent.removeGuestDir(dir);
+    CrashPoints.reach(CrashPoints.BEFORE_RELEASE);
+  }
+
+  private Optional<Duration> retryOrAbandon(
+      GuestRun run, StatusSink<KvmGuestStatus> record, HostException e) {
+    Instant deadline =
+        Instant.parse(run.guest().getMetadata().getDeletionTimestamp()).plus(UNREACHABLE_GRACE);
+    if (services.now().isBefore(deadline)) {
+      run.conditions()
+          .set(
+              READY,
+              false,
+              GuestReasons.DELETION_PENDING,
+              "cannot clean up on the host yet ("
+                  + e.getMessage()
+                  + "); retrying until "
+                  + deadline);
+      record.write(run.status());
+      return Optional.of(RETRY);
+    }
+    services
+        .transitions()
+        .warn(
+            run.guest(),
+            GuestReasons.RELEASED_WITHOUT_CLEANUP,
+            "host "
+                + run.hostName()
+                + " did not answer for "
+                + UNREACHABLE_GRACE.toMinutes()
+                + " min; the guest was released and its address freed, but its qemu may still run on that host");
+    return release(run);
+  }
+
+  private Optional<Duration> release(GuestRun run) {
+    services.addresses().release(run.hostId(), run.uid());
+    addressFreed.accept(run.hostId());
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,100 @@
+package dev.kvmop.controller.guest.lifecycle;
+
+import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.StatusSink;
+import dev.kvmop.host.HostException;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The guest state machine. One reconcile: check the spec ({@link SpecCheck}), check the host
+ * ({@link HostGate}), hand the guest to the handler of its phase, and follow the handlers' {@link
+ * Outcome.Then} to the next handler (at most {@link #MAX_STEPS} in one reconcile). The status goes
+ * on record at the end, and earlier where a handler needs it there before it acts.
+ */
+public final class GuestLifecycle {
+  /** Handlers one reconcile may run: Pending, then Starting is the longest chain. */
+  static final int MAX_STEPS = 3;
+
+  private final SpecCheck spec;
+  private final HostGate gate;
+  private final Map<GuestPhase, PhaseHandler> handlers = new EnumMap<>(GuestPhase.class);
+
+  /**
+   * @param initialBackoff the first relaunch backoff ({@link RestartPolicy#INITIAL_BACKOFF} except
+   *     in tests)
+   */
+  public GuestLifecycle(GuestServices services, Duration initialBackoff) {
+    this.spec = new SpecCheck(services);
+    this.gate = new HostGate(services);
+    LaunchTimes launches = new LaunchTimes();
+    Readiness readiness = new Readiness(services);
+    Exits exits = new Exits(services, initialBackoff);
+    Stops stops = new Stops(services);
+    ActionTokens actions = new ActionTokens(services, stops);
+    PhaseHandler schedule = new Schedule(services);
+    PhaseHandler launch = new Launch(services, exits, readiness, launches);
+    PhaseHandler follow = new Follow(services, launches, exits, stops, actions, readiness);
+    PhaseHandler idle = new Idle(actions);
+    handlers.put(GuestPhase.Pending, schedule);
+    handlers.put(GuestPhase.Scheduled, schedule);
+    handlers.put(GuestPhase.Starting, launch);
+    handlers.put(GuestPhase.Running, follow);
+    handlers.put(GuestPhase.Stopping, follow);
+    handlers.put(GuestPhase.Unknown, follow);
+    handlers.put(GuestPhase.Stopped, idle);
+    handlers.put(GuestPhase.Succeeded, idle);
+    handlers.put(GuestPhase.Failed, idle);
+  }
+
+  /**
+   * Reconciles one guest.
+   *
+   * @param host the KvmHost the guest names, if it exists
+   * @param record puts the status on record (the reconciler's status writer)
+   * @return when to look again: {@link Outcome.Requeue} or {@link Outcome.AwaitEvent}
+   */
+  public Outcome reconcile(
+      GuestRun run, Optional<KvmHost> host, StatusSink<KvmGuestStatus> record) {
+    Outcome outcome = decide(run, host, record);
+    record.write(run.status());
+    return outcome;
+  }
+
+  private Outcome decide(GuestRun run, Optional<KvmHost> host, StatusSink<KvmGuestStatus> record) {
+    Optional<Outcome> invalid = spec.check(run);
+    if (invalid.isPresent()) {
+      return invalid.get();
+    }
+    HostGate.Verdict verdict = gate.check(run, host);
+    if (verdict instanceof HostGate.Verdict.Closed closed) {
+      return closed.outcome();
+    }
+    HostDirectory.Entry entry = ((HostGate.Verdict.Open) verdict).host();
+    try {
+      return runHandlers(run, entry, record);
+    } catch (HostException e) {
+      return gate.failed(run, e);
+    }
+  }
+
+  private Outcome runHandlers(
+      GuestRun run, HostDirectory.Entry host, StatusSink<KvmGuestStatus> record)
+      throws HostException {
+    GuestPhase phase = run.status().phase == null ? GuestPhase.Pending : run.status().phase;
+    for (int step = 0; step < MAX_STEPS; step++) {
+      Outcome outcome = handlers.get(phase).handle(run, host, record);
+      if (!(outcome instanceof Outcome.Then then)) {
+        return outcome;
+      }
+      phase = then.phase();
+    }
+    throw new IllegalStateException(
+        run.namespace() + "/" + run.name() + ": more than " + MAX_STEPS + " handlers in a row");
+  }
+}

@@ -1,0 +1,100 @@
+package dev.kvmop.controller.guest.lifecycle;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.StatusConditions;
+import dev.kvmop.qemu.GuestDirs;
+import java.time.Clock;
+
+/**
+ * One reconcile's working copy of a guest: the guest as received, a copy of its status that the
+ * handlers change, and that status's conditions. Writing the status is the status sink's job.
+ */
+public final class GuestRun {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KvmGuest guest;
+  private final KvmGuestStatus status;
+  private final StatusConditions conditions;
+
+  public GuestRun(KvmGuest guest, Clock clock) {
+    this.guest = guest;
+    // A copy: the received guest is the controller cache's object and must not change.
+    this.status =
+        guest.getStatus() == null
+            ? new KvmGuestStatus()
+            : JSON.convertValue(guest.getStatus(), KvmGuestStatus.class);
+    this.status.observedGeneration = guest.getMetadata().getGeneration();
+    this.conditions =
+        new StatusConditions(status.conditions, guest.getMetadata().getGeneration(), clock);
+  }
+
+  /** The host a guest names, as the host directory and the guests-by-host index key it. */
+  public static String hostId(KvmGuest g) {
+    String host =
+        g.getSpec() == null || g.getSpec().hostRef == null ? "" : g.getSpec().hostRef.name;
+    return HostDirectory.hostId(g.getMetadata().getNamespace(), host);
+  }
+
+  public KvmGuest guest() {
+    return guest;
+  }
+
+  public KvmGuestStatus status() {
+    return status;
+  }
+
+  public StatusConditions conditions() {
+    return conditions;
+  }
+
+  KvmGuestSpec spec() {
+    return guest.getSpec();
+  }
+
+  String namespace() {
+    return guest.getMetadata().getNamespace();
+  }
+
+  String name() {
+    return guest.getMetadata().getName();
+  }
+
+  String uid() {
+    return guest.getMetadata().getUid();
+  }
+
+  String hostId() {
+    return hostId(guest);
+  }
+
+  String hostName() {
+    return guest.getSpec().hostRef.name;
+  }
+
+  String annotation(String key) {
+    var a = guest.getMetadata().getAnnotations();
+    return a == null ? null : a.get(key);
+  }
+
+  GuestDirs dirsOn(HostDirectory.Entry host) {
+    return GuestDirs.of(host.spec().workDir, namespace(), name(), uid());
+  }
+
+  /** Whether a qemu may run for this guest: one was confirmed, or the phase says so. */
+  boolean launched() {
+    return status.pid != null
+        || status.phase == GuestPhase.Running
+        || status.phase == GuestPhase.Stopping
+        || status.phase == GuestPhase.Unknown;
+  }
+
+  /** " with <ip> <mac>", or nothing without an address: for Event messages. */
+  String addressText() {
+    return status.ip == null ? "" : " with " + status.ip + " " + status.mac;
+  }
+}

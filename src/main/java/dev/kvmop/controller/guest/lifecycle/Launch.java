@@ -1,0 +1,175 @@
+package dev.kvmop.controller.guest.lifecycle;
+
+import static dev.kvmop.api.Conditions.PROCESS_RUNNING;
+import static dev.kvmop.api.Conditions.SCHEDULED;
+
+import dev.kvmop.api.Accel;
+import dev.kvmop.api.ExitReason;
+import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.GuestReasons;
+import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.api.RunStrategy;
+import dev.kvmop.controller.CrashPoints;
+import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.StatusConditions;
+import dev.kvmop.controller.StatusSink;
+import dev.kvmop.host.GuestLaunch;
+import dev.kvmop.host.HostException;
+import dev.kvmop.host.LaunchedProcess;
+import dev.kvmop.qemu.GuestDirs;
+import dev.kvmop.qemu.LaunchSpec;
+import dev.kvmop.qemu.QemuArgs;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Starting: launch qemu, or adopt the qemu with the guest's identity that already runs (a launch
+ * whose reply was lost, an operator restart). Waits out a relaunch backoff first.
+ */
+final class Launch implements PhaseHandler {
+  private final GuestServices services;
+  private final Exits exits;
+  private final Readiness readiness;
+  private final LaunchTimes launches;
+
+  Launch(GuestServices services, Exits exits, Readiness readiness, LaunchTimes launches) {
+    this.services = services;
+    this.exits = exits;
+    this.readiness = readiness;
+    this.launches = launches;
+  }
+
+  @Override
+  public Outcome handle(GuestRun run, HostDirectory.Entry host, StatusSink<KvmGuestStatus> record)
+      throws HostException {
+    KvmGuestStatus s = run.status();
+    if (run.spec().runStrategy == RunStrategy.Halted) {
+      services
+          .transitions()
+          .enter(run, GuestPhase.Stopped, GuestReasons.HALTED, "runStrategy is Halted");
+      return Outcome.awaitEvent();
+    }
+    Instant now = services.now();
+    if (s.nextRestartAt != null && now.isBefore(Instant.parse(s.nextRestartAt))) {
+      return Outcome.requeue(Duration.between(now, Instant.parse(s.nextRestartAt)).plusMillis(50));
+    }
+    String accel = accel(run.spec().accel, host);
+    if (accel == null) {
+      return cannotLaunch(
+          run,
+          GuestReasons.NO_ACCELERATOR,
+          "spec.accel "
+              + run.spec().accel
+              + ": the host has no usable accelerator (no /dev/kvm or vmx/svm, and TCG not allowed)",
+          "no accelerator for spec.accel");
+    }
+    GuestDirs dirs = run.dirsOn(host);
+    if (!dirs.qmpSocketFits()) {
+      return cannotLaunch(
+          run,
+          GuestReasons.PATH_TOO_LONG,
+          "guest directory "
+              + dirs.dir()
+              + " makes the QMP socket path longer than 107 bytes: shorten the host's spec.workDir or the guest name",
+          "socket path too long");
+    }
+    return launch(run, host, dirs, accel);
+  }
+
+  private Outcome cannotLaunch(GuestRun run, String reason, String why, String message) {
+    run.conditions().set(SCHEDULED, false, reason, why);
+    services.transitions().enter(run, GuestPhase.Failed, reason, message);
+    return Outcome.awaitEvent();
+  }
+
+  private Outcome launch(GuestRun run, HostDirectory.Entry host, GuestDirs dirs, String accel)
+      throws HostException {
+    List<String> argv =
+        QemuArgs.build(
+            new LaunchSpec(
+                run.namespace(),
+                run.name(),
+                run.uid(),
+                dirs.dir(),
+                host.qemuBinary(),
+                host.spec().qemu.biosDir,
+                run.spec(),
+                accel,
+                run.status().mac,
+                host.spec().workDir + "/qemu-ifup"));
+    services
+        .transitions()
+        .enter(run, GuestPhase.Starting, GuestReasons.LAUNCHING, "launching qemu");
+    LaunchedProcess p;
+    try {
+      p = services.agent(host).launch(new GuestLaunch(dirs.dir(), argv, run.uid()));
+    } catch (HostException e) {
+      if (e.reason() != HostException.Reason.CommandFailed) {
+        throw e;
+      }
+      run.conditions().set(PROCESS_RUNNING, false, GuestReasons.LAUNCH_FAILED, e.getMessage());
+      return exits.exited(run, ExitReason.Crashed, GuestReasons.LAUNCH_FAILED, e.getMessage());
+    }
+    CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
+    launches.launched(run.uid(), services.now());
+    recordLaunch(run, p, argv);
+    return Outcome.requeue(readiness.check(run, host));
+  }
+
+  private void recordLaunch(GuestRun run, LaunchedProcess p, List<String> argv) {
+    KvmGuestStatus s = run.status();
+    // A relaunch: a new process after one that ran. An adopted process is one too when the last
+    // exit came after the recorded start (a relaunch whose confirmation was lost).
+    boolean relaunch = s.startedAt != null && (!p.adopted() || exitedSinceStart(s));
+    if (relaunch) {
+      s.restarts = (s.restarts == null ? 0 : s.restarts) + 1;
+      services.transitions().restarted();
+    }
+    s.restarts = s.restarts == null ? 0 : s.restarts;
+    if (!p.adopted() || s.startedAt == null) {
+      s.startedAt = StatusConditions.now(services.clock());
+    }
+    s.pid = p.pid();
+    s.processStartTicks = p.startTicks();
+    s.bootId = p.bootId();
+    s.qemuArgv = argv;
+    s.nextRestartAt = null;
+    run.conditions()
+        .set(
+            PROCESS_RUNNING,
+            true,
+            p.adopted() ? GuestReasons.ADOPTED : GuestReasons.STARTED,
+            "qemu pid " + p.pid());
+    services
+        .transitions()
+        .enter(
+            run,
+            GuestPhase.Running,
+            p.adopted() ? GuestReasons.ADOPTED : GuestReasons.LAUNCHED,
+            "qemu pid " + p.pid() + run.addressText());
+  }
+
+  /** The accelerator qemu gets: kvm, tcg, or null when spec.accel cannot be met on the host. */
+  private static String accel(Accel wanted, HostDirectory.Entry host) {
+    var facts = host.facts();
+    boolean kvm =
+        facts != null
+            && Boolean.TRUE.equals(facts.kvmDevice)
+            && facts.virtualization != null
+            && !"none".equals(facts.virtualization);
+    boolean tcgAllowed = Boolean.FALSE.equals(host.spec().kvm.requireHardwareVirtualization);
+    return switch (wanted == null ? Accel.Auto : wanted) {
+      case Kvm -> kvm ? "kvm" : null;
+      case Tcg -> "tcg";
+      case Auto -> kvm ? "kvm" : (tcgAllowed ? "tcg" : null);
+      case Unrecognized -> null;
+    };
+  }
+
+  private static boolean exitedSinceStart(KvmGuestStatus s) {
+    return s.lastExit != null
+        && s.lastExit.at != null
+        && Instant.parse(s.lastExit.at).isAfter(Instant.parse(s.startedAt));
+  }
+}

@@ -1,0 +1,81 @@
+package dev.kvmop.controller.host;
+
+import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmHost;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What wakes a host besides its own edits: its Secret (found through an index of hosts by Secret),
+ * and the KvmGuests that name it. The guests are read from this cache by hostRef: a guest created
+ * before its host must count too, which JOSDK's secondary index (filled only when an event maps to
+ * a known primary) misses.
+ */
+final class HostEventSources {
+  static final String SECRET_INDEX = "kvmhost-by-secret";
+
+  private InformerEventSource<KvmGuest, KvmHost> guests;
+
+  List<EventSource<?, KvmHost>> prepare(EventSourceContext<KvmHost> ctx) {
+    ctx.getPrimaryCache().addIndexer(SECRET_INDEX, h -> List.of(secretKey(h)));
+    var secrets =
+        InformerEventSourceConfiguration.from(Secret.class, KvmHost.class)
+            .withName("secrets")
+            .withSecondaryToPrimaryMapper(
+                s ->
+                    ctx
+                        .getPrimaryCache()
+                        .byIndex(
+                            SECRET_INDEX,
+                            s.getMetadata().getNamespace() + "/" + s.getMetadata().getName())
+                        .stream()
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withPrimaryToSecondaryMapper(
+                (KvmHost h) ->
+                    Set.of(new ResourceID(secretName(h), h.getMetadata().getNamespace())))
+            .build();
+    var guestConfig =
+        InformerEventSourceConfiguration.from(KvmGuest.class, KvmHost.class)
+            .withName("guests")
+            .withSecondaryToPrimaryMapper(
+                g ->
+                    g.getSpec() == null || g.getSpec().hostRef == null
+                        ? Set.of()
+                        : Set.of(
+                            new ResourceID(
+                                g.getSpec().hostRef.name, g.getMetadata().getNamespace())))
+            .build();
+    guests = new InformerEventSource<>(guestConfig, ctx);
+    return List.of(new InformerEventSource<>(secrets, ctx), guests);
+  }
+
+  /** The KvmGuests whose spec.hostRef names {@code host}. */
+  List<KvmGuest> guestsOf(KvmHost host) {
+    String name = host.getMetadata().getName();
+    return guests
+        .list(
+            host.getMetadata().getNamespace(),
+            g ->
+                g.getSpec() != null
+                    && g.getSpec().hostRef != null
+                    && name.equals(g.getSpec().hostRef.name))
+        .toList();
+  }
+
+  private static String secretKey(KvmHost h) {
+    return h.getMetadata().getNamespace() + "/" + secretName(h);
+  }
+
+  private static String secretName(KvmHost h) {
+    var ref = h.getSpec() == null ? null : h.getSpec().credentialsSecretRef;
+    return ref == null ? "" : ref.name;
+  }
+}

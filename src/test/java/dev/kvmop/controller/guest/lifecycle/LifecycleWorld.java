@@ -1,0 +1,245 @@
+package dev.kvmop.controller.guest.lifecycle;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kvmop.api.GuestPhase;
+import dev.kvmop.api.HostKeyPolicy;
+import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.KvmHostSpec;
+import dev.kvmop.api.NetworkType;
+import dev.kvmop.controller.EventRecorder;
+import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.StatusSink;
+import dev.kvmop.host.HostAgent;
+import dev.kvmop.host.HostException;
+import dev.kvmop.host.SshTarget;
+import dev.kvmop.metrics.DomainMetrics;
+import dev.kvmop.testing.FakeHostAgents;
+import dev.kvmop.testing.TestObjects;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One guest, its host and everything the lifecycle talks to, with no operator: a stateful fake
+ * host, the host directory, probe snapshots taken when the test says so, a clock that moves when
+ * the test says so, Events and status writes recorded. {@link #reconcile()} is one reconcile,
+ * synchronous; the status it writes becomes the guest's status, as the API and the controller's
+ * cache would hold it.
+ */
+final class LifecycleWorld {
+  static final String ADDRESS = "10.0.0.5";
+  static final String QEMU = "/usr/bin/qemu-system-x86_64";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A status write, and how many host verbs had run before it. */
+  record Write(KvmGuestStatus status, int verbsBefore) {}
+
+  /** The operator "crashes" at a status write: the reconcile ends there. */
+  static final class Crash extends RuntimeException {
+    Crash() {
+      super("crashed at a status write", null, false, false);
+    }
+  }
+
+  final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:01:00Z"));
+  final FakeHostAgents agents = new FakeHostAgents();
+  final FakeHostAgents.FakeHost fake = agents.host(ADDRESS);
+  final HostDirectory directory = new HostDirectory();
+  final Map<String, ProbeSnapshot> snapshots = new HashMap<>();
+  final List<String> events = new ArrayList<>();
+  final List<Write> writes = new ArrayList<>();
+  final List<KvmGuest> others = new ArrayList<>();
+  KvmHost host = TestObjects.host("node-a").at(ADDRESS).pool(2).build();
+  HostPhase hostPhase = HostPhase.Ready;
+  KvmGuest guest =
+      TestObjects.guest("vm-a").on("node-a").network(NetworkType.User).withUid().build();
+  private final GuestLifecycle lifecycle;
+  private final GuestDeletion deletion;
+  private int crashAtWrite = -1;
+
+  LifecycleWorld() {
+    EventRecorder recorder =
+        new EventRecorder(null, clock) {
+          @Override
+          public void normal(HasMetadata about, String reason, String message) {
+            events.add("Normal " + reason + ": " + message);
+          }
+
+          @Override
+          public void warning(HasMetadata about, String reason, String message) {
+            events.add("Warning " + reason + ": " + message);
+          }
+        };
+    GuestServices services =
+        GuestServices.create(
+            agents,
+            directory,
+            id -> Optional.ofNullable(snapshots.get(id)),
+            recorder,
+            new DomainMetrics(new SimpleMeterRegistry()),
+            clock,
+            id -> guestsOnHost());
+    lifecycle = new GuestLifecycle(services, Duration.ofSeconds(1));
+    deletion = new GuestDeletion(services, id -> {});
+    publishHost();
+  }
+
+  // --- the reconcile --------------------------------------------------------------------------
+
+  /** One reconcile of the guest, as the reconciler runs it. */
+  Outcome reconcile() {
+    try {
+      return lifecycle.reconcile(new GuestRun(guest, clock), Optional.ofNullable(host), sink());
+    } catch (Crash c) {
+      return Outcome.awaitEvent();
+    }
+  }
+
+  /** One cleanup of the deleted guest; empty when the finalizer may go. */
+  Optional<Duration> cleanup() {
+    return deletion.cleanup(new GuestRun(guest, clock), Optional.ofNullable(host), sink());
+  }
+
+  /** The next reconcile halts the operator at its {@code n}th status write (1 = the first). */
+  void crashAtWrite(int n) {
+    crashAtWrite = writes.size() + n;
+  }
+
+  private StatusSink<KvmGuestStatus> sink() {
+    return status -> {
+      writes.add(new Write(copy(status), fake.verbs.size()));
+      guest.setStatus(copy(status));
+      if (writes.size() == crashAtWrite) {
+        crashAtWrite = -1;
+        throw new Crash();
+      }
+      return true;
+    };
+  }
+
+  // --- what the test changes ------------------------------------------------------------------
+
+  /** Probes the host now, as the guest probes do every interval. */
+  void probe() {
+    try {
+      snapshots.put(
+          hostId(),
+          new ProbeSnapshot(
+              clock.instant(), agent().probeGuests(host.getSpec().workDir, QEMU), null));
+    } catch (HostException e) {
+      snapshots.put(hostId(), new ProbeSnapshot(clock.instant(), null, e.getMessage()));
+    }
+  }
+
+  /** The last probe failed: the host does not answer. */
+  void probeFails() {
+    snapshots.put(hostId(), new ProbeSnapshot(clock.instant(), null, "no route to host"));
+  }
+
+  void spec(Consumer<KvmGuestSpec> change) {
+    change.accept(guest.getSpec());
+    guest.getMetadata().setGeneration(guest.getMetadata().getGeneration() + 1);
+  }
+
+  void annotate(String key, String value) {
+    if (guest.getMetadata().getAnnotations() == null) {
+      guest.getMetadata().setAnnotations(new HashMap<>());
+    }
+    guest.getMetadata().getAnnotations().put(key, value);
+  }
+
+  void hostSpec(Consumer<KvmHostSpec> change) {
+    change.accept(host.getSpec());
+    publishHost();
+  }
+
+  void hostPhase(HostPhase phase) {
+    hostPhase = phase;
+    publishHost();
+  }
+
+  void publishHost() {
+    SshTarget target =
+        new SshTarget(hostId(), ADDRESS, 22, "root", "KEY", null, HostKeyPolicy.Pinned, "key", 8);
+    directory.publish(
+        new HostDirectory.Entry(hostId(), target, host.getSpec(), hostPhase, fake.facts, QEMU));
+  }
+
+  void delete(Duration ago) {
+    guest.getMetadata().setDeletionTimestamp(clock.instant().minus(ago).toString());
+  }
+
+  // --- what the test reads ---------------------------------------------------------------------
+
+  KvmGuestStatus status() {
+    return guest.getStatus();
+  }
+
+  GuestPhase phase() {
+    return guest.getStatus() == null ? null : guest.getStatus().phase;
+  }
+
+  String dir() {
+    return fake.dirOf(guest.getMetadata().getName());
+  }
+
+  HostAgent agent() throws HostException {
+    return agents.agentFor(directory.get(hostId()).orElseThrow().target());
+  }
+
+  String hostId() {
+    return GuestRun.hostId(guest);
+  }
+
+  private List<KvmGuest> guestsOnHost() {
+    List<KvmGuest> all = new ArrayList<>(others);
+    all.add(guest);
+    return all;
+  }
+
+  private static KvmGuestStatus copy(KvmGuestStatus s) {
+    return JSON.convertValue(s, KvmGuestStatus.class);
+  }
+
+  /** A clock that moves only when told. */
+  static final class TestClock extends Clock {
+    private Instant now;
+
+    TestClock(Instant start) {
+      now = start;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}
