@@ -5,15 +5,40 @@ JAR := target/kvm-operator.jar
 PACKAGES := openssh-server qemu-system-x86 prometheus shellcheck
 JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
 
-.PHONY: run test deps package crds dev-host stop-dev-host format clean bench
+.PHONY: run test deps package crds dev-host stop-dev-host format clean bench image image-deps install-plugin
 
 ## run: build, start the loopback dev host and the operator on the embedded API with examples/local/
 run: deps package dev-host
+	scripts/dev-prometheus.sh start --stop-with $$PPID
 	java $(JAVA_OPTS) -jar $(JAR) local --metrics-port 8080 examples/local/
 
-## test: install missing packages (when root), then unit, integration and end-to-end tiers
-test: deps
-	$(MVN) verify -Pe2e
+## test: install missing packages (when root), then unit, integration and end-to-end tiers;
+## as root also the image tier (ImageE2E: builds and runs the image with podman or docker)
+IMAGE_PROFILE := $(shell [ "$$(id -u)" = 0 ] && echo ,image)
+test: deps $(if $(IMAGE_PROFILE),image-deps)
+	$(MVN) verify -Pe2e$(IMAGE_PROFILE)
+
+## install-plugin: `kubectl kvm reset|restart|reimage|console|logs NAME` (scripts/kubectl-kvm) on
+## PATH with the jar beside it; PLUGIN_PREFIX is /usr/local as root, ~/.local otherwise
+PLUGIN_PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+install-plugin: package
+	scripts/install-plugin.sh $(PLUGIN_PREFIX)
+
+## image: the operator image from the Dockerfile, tagged as deploy/ names it (scripts/image.sh)
+image: image-deps
+	scripts/image.sh build
+
+## image-deps: podman and what its registry-less build needs, unless a docker engine answers
+IMAGE_PACKAGES := podman buildah runc debootstrap
+image-deps:
+	@if ! docker info >/dev/null 2>&1; then \
+	  missing=""; for p in $(IMAGE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	    else echo "missing Debian packages:$$missing (run as root or install them)"; exit 1; fi; \
+	  fi; \
+	fi
 
 ## deps: the Debian packages the tests and the dev host need, only when missing; needs root
 ## (prometheus provides promtool, which DeployManifestsTest runs on deploy/prometheusrule.yaml;

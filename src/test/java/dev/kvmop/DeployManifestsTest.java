@@ -70,6 +70,25 @@ class DeployManifestsTest {
     assertThat(dashboard.getMetadata().getNamespace()).isEqualTo("kvmop-system");
   }
 
+  /** deploy/ runs the image of this version, under the name {@code make image} gives it. */
+  @Test
+  void deploymentRunsTheImageOfTheProjectVersion() throws Exception {
+    String version = System.getProperty("project.version");
+    assertThat(version).as("project.version (set by the surefire configuration)").isNotBlank();
+    GenericKubernetesResource deployment = one(render(), "Deployment");
+    JsonNode containers =
+        json.valueToTree(deployment.getAdditionalProperties().get("spec"))
+            .path("template")
+            .path("spec")
+            .path("containers");
+    assertThat(containers).hasSize(1);
+    String image = containers.get(0).path("image").asText();
+    assertThat(image).isEqualTo("ghcr.io/kvmop/kvm-operator:" + version);
+    Result tag = exec(List.of("scripts/image.sh", "tag"));
+    assertThat(tag.code()).as(tag.output()).isZero();
+    assertThat(tag.output().strip()).isEqualTo(image);
+  }
+
   @Test
   void prometheusRulesPassPromtool() throws Exception {
     GenericKubernetesResource rule = one(render(), "PrometheusRule");

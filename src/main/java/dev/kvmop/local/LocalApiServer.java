@@ -56,18 +56,20 @@ public final class LocalApiServer implements AutoCloseable {
 
   private final KubernetesMockServer server;
   private final LocalDispatcher dispatcher;
+  private final Authorizer authorizer;
   private final KubernetesClient client;
 
   private LocalApiServer(int port) {
     UniqueUids.seed();
     HashMap<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     dispatcher = new LocalDispatcher(new KubernetesMixedDispatcher(responses));
+    authorizer = new Authorizer(dispatcher);
     server =
         new KubernetesMockServer(
             new Context(Serialization.jsonMapper()),
             new MockWebServer(),
             responses,
-            dispatcher,
+            authorizer,
             false);
     server.start(InetAddress.getLoopbackAddress(), port);
     dispatcher.serverAddress("127.0.0.1:" + server.getPort());
@@ -89,6 +91,14 @@ public final class LocalApiServer implements AutoCloseable {
   /** Hands every request the server receives to {@code log} (replacing any earlier log). */
   public void requestLog(java.util.function.Consumer<ApiRequest> log) {
     dispatcher.requestLog(log);
+  }
+
+  /**
+   * Requests {@code allowed} refuses get 403 Forbidden (and are not logged); everything is allowed
+   * until this is called.
+   */
+  public void authorize(java.util.function.Predicate<ApiRequest> allowed) {
+    authorizer.rule(allowed);
   }
 
   public int port() {

@@ -137,6 +137,11 @@ public final class OperatorProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** The port of /metrics, /healthz and /readyz. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
   public String metrics() {
     return get("/metrics");
   }
