@@ -68,6 +68,30 @@ public final class ProcessUsage {
     return rss;
   }
 
+  /** Each live process's utime+stime+cutime+cstime now, by pid. */
+  public static Map<Long, Long> ticks(Collection<Long> pids) {
+    Map<Long, Long> ticks = new HashMap<>();
+    for (long pid : pids) {
+      long t = ticks(pid, true);
+      if (t >= 0) {
+        ticks.put(pid, t);
+      }
+    }
+    return ticks;
+  }
+
+  /**
+   * CPU seconds the processes {@code now} names used since {@code before} was taken; one absent
+   * then counts from zero (it started since), one gone since counts nothing.
+   */
+  public static double cpuSecondsSince(Map<Long, Long> before, Collection<Long> now) {
+    long sum = 0;
+    for (Map.Entry<Long, Long> e : ticks(now).entrySet()) {
+      sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+    }
+    return sum / (double) CLK_TCK;
+  }
+
   /** utime+stime (+cutime+cstime) in clock ticks; -1 when the process is gone. */
   public static long ticks(long pid, boolean withChildren) {
     try {

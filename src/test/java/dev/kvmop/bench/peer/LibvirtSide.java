@@ -83,6 +83,14 @@ final class LibvirtSide implements Side {
     return Long.parseLong(Files.readString(PID_DIR.resolve(domain + ".pid")).strip());
   }
 
+  @Override
+  public List<Long> managerPids() {
+    List<Long> pids = new ArrayList<>(SshSessions.pids(sshds, true));
+    pids.add(daemon.libvirtd());
+    pids.add(daemon.virtlogd());
+    return pids;
+  }
+
   /** Guest i through connection i mod connections; its latency is its own call's. */
   @Override
   public Burst burst(String burstPrefix, int n) throws Exception {

@@ -80,6 +80,13 @@ final class OperatorSide implements Side {
   }
 
   @Override
+  public List<Long> managerPids() {
+    List<Long> pids = new ArrayList<>(SshSessions.pids(rig.sshds(), false));
+    pids.add(rig.operator().pid());
+    return pids;
+  }
+
+  @Override
   public Burst burst(String prefix, int n) throws Exception {
     return GuestBurst.run(rig, prefix, n, threads, GuestShape::kvmGuest, Duration.ofMinutes(5));
   }

@@ -2,6 +2,7 @@ package dev.kvmop.bench.peer;
 
 import dev.kvmop.bench.GuestBurst.Burst;
 import dev.kvmop.bench.MachineInfo;
+import dev.kvmop.bench.ProcessUsage;
 import dev.kvmop.bench.Stats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,7 +80,17 @@ final class PeerScenarios {
   /** L2: guests created at once over all hosts from the client threads. */
   void burst(int rep) throws Exception {
     int n = num("l2-guests");
-    Pair<Burst> b = onBoth("L2", rep, side -> side.burst("l2-r" + rep, n));
+    Map<Side, Double> cpuSeconds = new LinkedHashMap<>();
+    Pair<Burst> b =
+        onBoth(
+            "L2",
+            rep,
+            side -> {
+              Map<Long, Long> before = ProcessUsage.ticks(side.managerPids());
+              Burst burst = side.burst("l2-r" + rep, n);
+              cpuSeconds.put(side, ProcessUsage.cpuSecondsSince(before, side.managerPids()));
+              return burst;
+            });
     report.add(
         "L2",
         "burst p50",
@@ -94,6 +105,13 @@ final class PeerScenarios {
         Stats.pct(b.ours().latenciesMs(), 95) / 1000,
         Stats.pct(b.libvirt().latenciesMs(), 95) / 1000,
         PeerReport.Goal.ratio(0.8));
+    report.add(
+        "L2",
+        "burst, manager + sshd sessions CPU per guest start",
+        "ms",
+        cpuSeconds.get(ours) * 1000 / n,
+        cpuSeconds.get(libvirt) * 1000 / n,
+        null);
     report.add(
         "L2",
         "burst first create → all " + n + " running",

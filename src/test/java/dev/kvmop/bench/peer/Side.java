@@ -20,6 +20,12 @@ interface Side {
   /** Creates n guests named prefix-i at once over all hosts and waits until all run. */
   Burst burst(String prefix, int n) throws Exception;
 
+  /**
+   * The side's own processes now: the manager (operator JVM; libvirtd and virtlogd) and its sshd
+   * sessions, with what runs in them. Never the guests' qemu.
+   */
+  List<Long> managerPids();
+
   /** Samples the side's own processes while its guests just run. */
   Footprint steady() throws Exception;
 
