@@ -32,7 +32,6 @@ final class LibvirtSide implements Side {
   private final LibvirtClient client;
   private final List<OpenSshServer> sshds;
   private final int threads;
-  private final int windowSeconds;
   private final Consumer<String> notes;
 
   /** Domains of this run are named prefix + the scenario's guest name. */
@@ -45,14 +44,12 @@ final class LibvirtSide implements Side {
       LibvirtClient client,
       List<OpenSshServer> sshds,
       int threads,
-      int windowSeconds,
       Consumer<String> notes)
       throws Exception {
     this.daemon = daemon;
     this.client = client;
     this.sshds = sshds;
     this.threads = threads;
-    this.windowSeconds = windowSeconds;
     this.notes = notes;
     client.onLifecycle(
         (name, event) -> {
@@ -135,9 +132,8 @@ final class LibvirtSide implements Side {
    * to settle; the client's calls and the bytes its SSH relays carried.
    */
   @Override
-  public Footprint steady() throws Exception {
+  public Footprint steady(Duration window) throws Exception {
     Thread.sleep(2000);
-    Duration window = Duration.ofSeconds(windowSeconds);
     long calls0 = client.calls();
     long bytes0 = SshSessions.helperBytesRead(sshds);
     List<Long> daemons = List.of(daemon.libvirtd(), daemon.virtlogd());

@@ -30,7 +30,6 @@ final class OperatorSide implements Side {
   private final OperatorRig rig;
   private final int threads;
   private final int interval;
-  private final int windowSeconds;
   private final int cleanupTimeoutSeconds;
   private final Consumer<String> notes;
 
@@ -38,13 +37,11 @@ final class OperatorSide implements Side {
       OperatorRig rig,
       int threads,
       int interval,
-      int windowSeconds,
       int cleanupTimeoutSeconds,
       Consumer<String> notes) {
     this.rig = rig;
     this.threads = threads;
     this.interval = interval;
-    this.windowSeconds = windowSeconds;
     this.cleanupTimeoutSeconds = cleanupTimeoutSeconds;
     this.notes = notes;
     rig.countApiRequests();
@@ -96,9 +93,8 @@ final class OperatorSide implements Side {
    * commands their shells ran) over the window; remote commands from the operator's metrics.
    */
   @Override
-  public Footprint steady() throws Exception {
+  public Footprint steady(Duration window) throws Exception {
     Thread.sleep(interval * 1000L + 1000);
-    Duration window = Duration.ofSeconds(windowSeconds);
     long pid = rig.operator().pid();
     Map<String, Double> ops0 = SteadySampler.commandsByOp(rig.operator());
     var operator = CompletableFuture.supplyAsync(() -> usage(window, List.of(pid)));

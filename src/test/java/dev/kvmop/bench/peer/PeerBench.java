@@ -36,6 +36,7 @@ public final class PeerBench {
     DEFAULTS.put("l4-guests", "10");
     DEFAULTS.put("interval", "2");
     DEFAULTS.put("window", "60");
+    DEFAULTS.put("idle-window", "20");
     DEFAULTS.put("create-threads", "16");
     DEFAULTS.put("transport", "ssh");
     DEFAULTS.put("operator-java-opts", Bench.OPERATOR_JAVA_OPTS);
@@ -90,15 +91,8 @@ public final class PeerBench {
       client = new LibvirtClient(uris(rig));
       Side ours =
           new OperatorSide(
-              rig,
-              num("create-threads"),
-              num("interval"),
-              num("window"),
-              num("cleanup-timeout"),
-              report::note);
-      libvirt =
-          new LibvirtSide(
-              daemon, client, rig.sshds(), num("create-threads"), num("window"), report::note);
+              rig, num("create-threads"), num("interval"), num("cleanup-timeout"), report::note);
+      libvirt = new LibvirtSide(daemon, client, rig.sshds(), num("create-threads"), report::note);
       runScenarios(new PeerScenarios(ours, libvirt, report, opt).all());
     } finally {
       if (libvirt != null) {

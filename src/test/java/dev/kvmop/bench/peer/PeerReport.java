@@ -80,7 +80,12 @@ final class PeerReport {
   static String line(String scenario, String figure, String unit, double ours, double theirs) {
     return String.format(
         "%s %s: kvm-operator %s, libvirt %s, ratio %s",
-        scenario, figure, withUnit(ours, unit), withUnit(theirs, unit), Stats.fmt(ours / theirs));
+        scenario, figure, withUnit(ours, unit), withUnit(theirs, unit), ratio(ours, theirs));
+  }
+
+  /** ours / theirs; "∞" when libvirt's figure is zero (nothing measurable in the window). */
+  static String ratio(double ours, double theirs) {
+    return theirs == 0 && ours > 0 ? "∞" : Stats.fmt(ours / theirs);
   }
 
   /** The medians, one line per figure, for the end of the run's output. */
@@ -109,7 +114,7 @@ final class PeerReport {
           .append(" | ")
           .append(withUnit(Stats.median(r.theirs()), r.unit()))
           .append(" | ")
-          .append(Stats.fmt(r.ratio()))
+          .append(ratio(Stats.median(r.ours()), Stats.median(r.theirs())))
           .append(" | ")
           .append(r.goal() == null ? "—" : r.goal().text())
           .append(" | ")

@@ -44,6 +44,14 @@ class PeerReportTest {
   }
 
   @Test
+  void nothingMeasuredOnLibvirtsSideIsAnInfiniteRatio() {
+    report.add("L3", "calls per minute", "", 120, 0, null);
+
+    assertThat(printed.toString(StandardCharsets.UTF_8))
+        .contains("kvm-operator 120, libvirt 0.00, ratio ∞");
+  }
+
+  @Test
   void aGoalOnOurOwnFigureIgnoresTheRatio() {
     PeerReport.Goal withinInterval = new PeerReport.Goal("ours ≤ 3.0 s", false, v -> v <= 3.0);
     report.add("L4", "noticed max", "s", 2.5, 0.1, withinInterval);

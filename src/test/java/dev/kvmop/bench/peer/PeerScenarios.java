@@ -4,6 +4,7 @@ import dev.kvmop.bench.GuestBurst.Burst;
 import dev.kvmop.bench.MachineInfo;
 import dev.kvmop.bench.ProcessUsage;
 import dev.kvmop.bench.Stats;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,20 +122,34 @@ final class PeerScenarios {
         PeerReport.Goal.ratio(0.8));
   }
 
-  /** L3: the manager's own cost while its guests just run. */
+  /**
+   * L3: the manager's own cost while its guests just run; first with no guests at all (its fixed
+   * cost), then with them.
+   */
   void steadyState(int rep) throws Exception {
     int n = num("l3-guests");
+    Duration idle = Duration.ofSeconds(num("idle-window"));
+    Duration window = Duration.ofSeconds(num("window"));
+    Map<Side, Side.Footprint> idleFootprint = new LinkedHashMap<>();
     Pair<Side.Footprint> f =
         onBoth(
             "L3",
             rep,
             side -> {
+              idleFootprint.put(side, side.steady(idle));
               side.burst("l3-r" + rep, n);
-              return side.steady();
+              return side.steady(window);
             });
     report.add(
         "L3",
-        "steady CPU, manager + its sshd sessions (" + n + " guests)",
+        "steady CPU, manager + its sshd sessions, no guests",
+        "% of a core",
+        idleFootprint.get(ours).cpuPct(),
+        idleFootprint.get(libvirt).cpuPct(),
+        null);
+    report.add(
+        "L3",
+        "steady CPU, manager + its sshd sessions, " + n + " guests",
         "% of a core",
         f.ours().cpuPct(),
         f.libvirt().cpuPct(),
@@ -148,6 +163,7 @@ final class PeerScenarios {
         f.ours().callsPerMinute(),
         f.libvirt().callsPerMinute(),
         null);
+    report.note("L3 run " + rep + ", kvm-operator, no guests: " + idleFootprint.get(ours).detail());
     report.note("L3 run " + rep + ", kvm-operator: " + f.ours().detail());
     report.note("L3 run " + rep + ", libvirt: " + f.libvirt().detail());
   }

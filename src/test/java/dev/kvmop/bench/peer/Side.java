@@ -1,6 +1,7 @@
 package dev.kvmop.bench.peer;
 
 import dev.kvmop.bench.GuestBurst.Burst;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -26,8 +27,8 @@ interface Side {
    */
   List<Long> managerPids();
 
-  /** Samples the side's own processes while its guests just run. */
-  Footprint steady() throws Exception;
+  /** Samples the side's own processes over the window while its guests (if any) just run. */
+  Footprint steady(Duration window) throws Exception;
 
   /** SIGKILLs every burst guest's qemu at once; seconds until the side noticed, per guest. */
   List<Double> killAndNotice(Burst burst) throws Exception;

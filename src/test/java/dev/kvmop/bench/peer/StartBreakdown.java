@@ -24,12 +24,13 @@ final class StartBreakdown {
     List<Double> remote = starts.stream().map(Side.Start::remoteCommandMs).toList();
     return "create → qemu process started p50 "
         + Stats.fmt(Stats.pct(before, 50))
+        + " ms"
         + (remote.stream().allMatch(v -> v.isNaN())
             ? ""
             : " (the launch command over SSH, whole: p50 "
                 + Stats.fmt(Stats.pct(remote, 50))
                 + " ms)")
-        + " ms, qemu started → running p50 "
+        + ", qemu started → running p50 "
         + Stats.fmt(Stats.pct(after, 50))
         + " ms; requests per start: "
         + String.join(", ", perStart);
