@@ -147,9 +147,15 @@ final class LibvirtSide implements Side {
     String detail =
         String.format(
             "libvirtd + virtlogd %.2f %% / %.0f MB, its sshd sessions %.2f %% / %.0f MB;"
-                + " client API calls per minute %.1f; the SSH relays read %.0f bytes per minute"
-                + " (libvirt's keepalive: a 28-byte ping and pong per connection every 5 s)",
-            d.cpuPct(), d.rssMaxMb(), ssh.cpuPct(), ssh.rssMaxMb(), callsPerMinute, bytesPerMinute);
+                + " client API calls per minute %.1f; the SSH relays read %.0f bytes per minute,"
+                + " %.0f messages of libvirt's 28-byte keepalive (both ends ping every 5 s)",
+            d.cpuPct(),
+            d.rssMaxMb(),
+            ssh.cpuPct(),
+            ssh.rssMaxMb(),
+            callsPerMinute,
+            bytesPerMinute,
+            bytesPerMinute / 28);
     return new Footprint(
         d.cpuPct() + ssh.cpuPct(), d.rssMaxMb() + ssh.rssMaxMb(), callsPerMinute, detail);
   }
