@@ -21,6 +21,7 @@ final class LibvirtClient implements AutoCloseable {
 
   private final List<Connect> connections = new ArrayList<>();
   private final AtomicLong calls = new AtomicLong();
+  private volatile boolean stopped;
 
   /** Opens one connection per URI (an SSH session each for qemu+ssh). */
   LibvirtClient(List<String> uris) throws LibvirtException {
@@ -62,8 +63,16 @@ final class LibvirtClient implements AutoCloseable {
 
   /** Starts a transient domain and returns when it runs (virDomainCreateXML). */
   void create(int connection, String xml) throws LibvirtException {
+    if (stopped) {
+      throw new IllegalStateException("the run is stopping: no more domains");
+    }
     calls.incrementAndGet();
     connections.get(connection).domainCreateXML(xml, 0).free();
+  }
+
+  /** Refuses further creates, so a clean-up started meanwhile (Ctrl-C) is not outrun. */
+  void stopCreating() {
+    stopped = true;
   }
 
   /** Calls every lifecycle event of every domain with the domain's name, on the event thread. */

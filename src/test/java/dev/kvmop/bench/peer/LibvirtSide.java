@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.libvirt.LibvirtException;
 import org.libvirt.event.DomainEventType;
 
 /**
@@ -200,37 +202,55 @@ final class LibvirtSide implements Side {
     return noticed;
   }
 
-  /** Destroys every domain of this run from the client threads, then waits for their qemu. */
+  /**
+   * Destroys every domain of this run from the client threads until none of their qemu is left (a
+   * domain still being created shows up once it runs); after 60 s kills what is left.
+   */
   @Override
   public void cleanUp(String scenario) throws Exception {
-    List<String> names = client.running(prefix);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      destroyAll(running());
+      if (liveQemu().isEmpty()) {
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        List<Long> left = liveQemu();
+        notes.accept(scenario + " (libvirt): " + left.size() + " qemu left after destroy; killed");
+        left.forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+        break;
+      }
+      Thread.sleep(250);
+    }
+    removeDomainLogs();
+  }
+
+  private List<String> running() {
+    try {
+      return client.running(prefix);
+    } catch (LibvirtException e) {
+      return List.of();
+    }
+  }
+
+  /** A domain that went away meanwhile is no error. */
+  private void destroyAll(List<String> names) throws InterruptedException {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<?>> fs = new ArrayList<>();
       for (String name : names) {
-        fs.add(
-            pool.submit(
-                () -> {
-                  client.destroy(name);
-                  return null;
-                }));
-      }
-      for (Future<?> f : fs) {
-        f.get();
+        pool.submit(
+            () -> {
+              try {
+                client.destroy(name);
+              } catch (LibvirtException e) {
+                // gone meanwhile, or libvirtd is going away: the qemu check decides
+              }
+            });
       }
     } finally {
       pool.shutdown();
+      pool.awaitTermination(2, TimeUnit.MINUTES);
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!liveQemu().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-    }
-    List<Long> left = liveQemu();
-    if (!left.isEmpty()) {
-      notes.accept(scenario + " (libvirt): " + left.size() + " qemu left after destroy; killed");
-      left.forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
-    }
-    removeDomainLogs();
   }
 
   /** qemu processes of this run's domains (libvirt names them with -name guest=NAME). */

@@ -50,6 +50,10 @@ public final class PeerBench {
   private final Map<String, String> opt;
   private final PrintStream out;
   private final PeerReport report;
+  private OperatorRig rig;
+  private LibvirtDaemon daemon;
+  private LibvirtClient client;
+  private LibvirtSide libvirt;
 
   private PeerBench(Map<String, String> opt, PrintStream out) {
     this.opt = opt;
@@ -75,10 +79,9 @@ public final class PeerBench {
     String load = MachineInfo.loadAverage();
     long started = System.nanoTime();
     String libvirtVersion = "";
-    OperatorRig rig = null;
-    LibvirtDaemon daemon = null;
-    LibvirtClient client = null;
-    LibvirtSide libvirt = null;
+    // Ctrl-C ends the JVM without running finally blocks: the hook stops what the run started.
+    Thread hook = new Thread(this::stopAll, "bench-peer-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       rig =
           OperatorRig.start(
@@ -95,22 +98,11 @@ public final class PeerBench {
       libvirt = new LibvirtSide(daemon, client, rig.sshds(), num("create-threads"), report::note);
       runScenarios(new PeerScenarios(ours, libvirt, report, opt).all());
     } finally {
-      if (libvirt != null) {
-        try {
-          libvirt.cleanUp("end");
-        } catch (Exception e) {
-          report.note("libvirt clean-up at the end failed: " + e);
-        }
-      }
-      if (client != null) {
-        client.close();
-      }
-      if (daemon != null) {
-        daemon.close();
-      }
-      if (rig != null) {
-        Files.deleteIfExists(rig.dir().resolve(CLIENT_KEY));
-        rig.close();
+      stopAll();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook runs (and finds nothing left to stop)
       }
     }
     report.summary().forEach(out::println);
@@ -126,6 +118,38 @@ public final class PeerBench {
             + report.table();
     RunReport.append(Path.of(opt.get("out")), section, out);
     return section;
+  }
+
+  /** Destroys libvirt's guests, stops the daemons, then the operator side; once. */
+  private synchronized void stopAll() {
+    if (client != null) {
+      client.stopCreating();
+    }
+    if (libvirt != null) {
+      try {
+        libvirt.cleanUp("end");
+      } catch (Exception e) {
+        report.note("libvirt clean-up at the end failed: " + e);
+      }
+      libvirt = null;
+    }
+    if (client != null) {
+      client.close();
+      client = null;
+    }
+    if (daemon != null) {
+      daemon.close();
+      daemon = null;
+    }
+    if (rig != null) {
+      try {
+        Files.deleteIfExists(rig.dir().resolve(CLIENT_KEY));
+      } catch (java.io.IOException e) {
+        out.println("could not delete the libvirt client key: " + e);
+      }
+      rig.close();
+      rig = null;
+    }
   }
 
   private void runScenarios(Map<String, PeerScenarios.Scenario> all) {
