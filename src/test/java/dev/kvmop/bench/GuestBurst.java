@@ -15,8 +15,10 @@ public final class GuestBurst {
   /**
    * @param latenciesMs per guest, from its own create call to the first Running this JVM saw
    * @param allRunningS from the first create call to the last Running
+   * @param createdS from the first create call until every create call returned
    */
-  public record Burst(List<String> names, List<Double> latenciesMs, double allRunningS) {}
+  public record Burst(
+      List<String> names, List<Double> latenciesMs, double allRunningS, double createdS) {}
 
   private GuestBurst() {}
 
@@ -58,6 +60,7 @@ public final class GuestBurst {
     } finally {
       pool.shutdown();
     }
+    double createdS = (System.nanoTime() - start) / 1e9;
     List<Double> lat = new ArrayList<>();
     long last = start;
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -73,6 +76,6 @@ public final class GuestBurst {
       lat.add((t - t0[i]) / 1e6);
       last = Math.max(last, t);
     }
-    return new Burst(names, lat, (last - start) / 1e9);
+    return new Burst(names, lat, (last - start) / 1e9, createdS);
   }
 }

@@ -85,7 +85,13 @@ final class OperatorSide implements Side {
 
   @Override
   public Burst burst(String prefix, int n) throws Exception {
-    return GuestBurst.run(rig, prefix, n, threads, GuestShape::kvmGuest, Duration.ofMinutes(5));
+    Burst b = GuestBurst.run(rig, prefix, n, threads, GuestShape::kvmGuest, Duration.ofMinutes(5));
+    notes.accept(
+        String.format(
+            "%s (kvm-operator): the %d create calls (%d client threads) all returned %.2f s after"
+                + " the first",
+            prefix, n, threads, b.createdS()));
+    return b;
   }
 
   /**
