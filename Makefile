@@ -5,7 +5,7 @@ JAR := target/kvm-operator.jar
 PACKAGES := openssh-server qemu-system-x86 qemu-utils dnsmasq-base busybox-static prometheus shellcheck
 JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
 
-.PHONY: run test deps package crds dev-host stop-dev-host format clean bench image image-deps install-plugin
+.PHONY: run test deps package crds dev-host stop-dev-host format clean bench image image-deps install-plugin bench-peer
 
 ## run: build, start the loopback dev host and the operator on the embedded API with examples/local/
 run: deps package dev-host
@@ -65,6 +65,25 @@ bench: deps package
 	java -cp target/test-classes:target/classes:$$(cat target/bench.classpath) \
 	  -Dbench.command='make bench BENCH_ARGS="$(BENCH_ARGS)"' \
 	  dev.kvmop.bench.Bench $(BENCH_ARGS)
+
+## bench-peer: kvm-operator and libvirt side by side (issue 18), as root: installs libvirt's Debian
+## packages when missing, starts libvirtd and virtlogd unless running and stops what it started;
+## prints one line per figure and appends a table to docs/benchmarks.md.
+## Smaller runs: make bench-peer PEER_ARGS="--scenarios L1,L4 --repeat 1"
+PEER_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+PEER_ARGS ?=
+bench-peer: deps package
+	@missing=""; \
+	for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    -o DPkg::Lock::Timeout=300 --no-install-recommends $$missing; \
+	fi
+	$(MVN) -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+	java -cp target/test-classes:target/classes:$$(cat target/bench.classpath) \
+	  -Dbench.command='make bench-peer PEER_ARGS="$(PEER_ARGS)"' \
+	  dev.kvmop.bench.peer.PeerBench $(PEER_ARGS)
 
 ## crds: regenerate crds/ from the api/ classes (commit the result)
 crds:

@@ -165,6 +165,11 @@ public final class OpenSshServer implements AutoCloseable {
     return port;
   }
 
+  /** The listening sshd's pid (its children are the per-connection sessions); -1 when stopped. */
+  public synchronized long pid() {
+    return process == null ? -1 : process.pid();
+  }
+
   public Path dir() {
     return dir;
   }

@@ -1,0 +1,211 @@
+package dev.kvmop.bench.peer;
+
+import dev.kvmop.bench.GuestBurst.Burst;
+import dev.kvmop.bench.MachineInfo;
+import dev.kvmop.bench.ProcessUsage;
+import dev.kvmop.bench.Stats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The side-by-side scenarios. Each runs one side, cleans it up, then the other (ours first in odd
+ * repeats, libvirt first in even ones, so a drift of the machine's load falls on both), and adds
+ * the pair to the report. A new scenario is one more method and one more entry in {@link #all}.
+ */
+final class PeerScenarios {
+  interface Scenario {
+    void run(int rep) throws Exception;
+  }
+
+  private interface SideRun<T> {
+    T run(Side side) throws Exception;
+  }
+
+  private record Pair<T>(T ours, T libvirt) {}
+
+  private final Side ours;
+  private final Side libvirt;
+  private final PeerReport report;
+  private final Map<String, String> opt;
+
+  PeerScenarios(Side ours, Side libvirt, PeerReport report, Map<String, String> opt) {
+    this.ours = ours;
+    this.libvirt = libvirt;
+    this.report = report;
+    this.opt = opt;
+  }
+
+  Map<String, Scenario> all() {
+    Map<String, Scenario> all = new LinkedHashMap<>();
+    all.put("L1", this::singleCreate);
+    all.put("L2", this::burst);
+    all.put("L3", this::steadyState);
+    all.put("L4", this::killedQemu);
+    return all;
+  }
+
+  /** L1: guests created one after another on host 0; create → running. */
+  void singleCreate(int rep) throws Exception {
+    int n = num("l1-guests");
+    Pair<List<Side.Start>> starts =
+        onBoth(
+            "L1",
+            rep,
+            side -> {
+              List<Side.Start> l = new ArrayList<>();
+              for (int i = 0; i < n; i++) {
+                l.add(side.createOne("l1-r" + rep + "-" + i));
+              }
+              return l;
+            });
+    for (int p : new int[] {50, 95}) {
+      report.add(
+          "L1",
+          "create → running p" + p,
+          "ms",
+          Stats.pct(ms(starts.ours()), p),
+          Stats.pct(ms(starts.libvirt()), p),
+          PeerReport.Goal.ratio(1.0));
+    }
+    report.note("L1 run " + rep + ", kvm-operator: " + StartBreakdown.of(starts.ours()));
+    report.note("L1 run " + rep + ", libvirt: " + StartBreakdown.of(starts.libvirt()));
+  }
+
+  private static List<Double> ms(List<Side.Start> starts) {
+    return starts.stream().map(Side.Start::ms).toList();
+  }
+
+  /** L2: guests created at once over all hosts from the client threads. */
+  void burst(int rep) throws Exception {
+    int n = num("l2-guests");
+    Map<Side, Double> cpuSeconds = new LinkedHashMap<>();
+    Pair<Burst> b =
+        onBoth(
+            "L2",
+            rep,
+            side -> {
+              Map<Long, Long> before = ProcessUsage.ticks(side.managerPids());
+              Burst burst = side.burst("l2-r" + rep, n);
+              cpuSeconds.put(side, ProcessUsage.cpuSecondsSince(before, side.managerPids()));
+              return burst;
+            });
+    report.add(
+        "L2",
+        "burst p50",
+        "s",
+        Stats.pct(b.ours().latenciesMs(), 50) / 1000,
+        Stats.pct(b.libvirt().latenciesMs(), 50) / 1000,
+        null);
+    report.add(
+        "L2",
+        "burst p95",
+        "s",
+        Stats.pct(b.ours().latenciesMs(), 95) / 1000,
+        Stats.pct(b.libvirt().latenciesMs(), 95) / 1000,
+        PeerReport.Goal.ratio(0.8));
+    report.add(
+        "L2",
+        "burst, manager + sshd sessions CPU per guest start",
+        "ms",
+        cpuSeconds.get(ours) * 1000 / n,
+        cpuSeconds.get(libvirt) * 1000 / n,
+        null);
+    report.add(
+        "L2",
+        "burst first create → all " + n + " running",
+        "s",
+        b.ours().allRunningS(),
+        b.libvirt().allRunningS(),
+        PeerReport.Goal.ratio(0.8));
+  }
+
+  /**
+   * L3: the manager's own cost while its guests just run; first with no guests at all (its fixed
+   * cost), then with them.
+   */
+  void steadyState(int rep) throws Exception {
+    int n = num("l3-guests");
+    Duration idle = Duration.ofSeconds(num("idle-window"));
+    Duration window = Duration.ofSeconds(num("window"));
+    Map<Side, Side.Footprint> idleFootprint = new LinkedHashMap<>();
+    Pair<Side.Footprint> f =
+        onBoth(
+            "L3",
+            rep,
+            side -> {
+              idleFootprint.put(side, side.steady(idle));
+              side.burst("l3-r" + rep, n);
+              return side.steady(window);
+            });
+    report.add(
+        "L3",
+        "steady CPU, manager + its sshd sessions, no guests",
+        "% of a core",
+        idleFootprint.get(ours).cpuPct(),
+        idleFootprint.get(libvirt).cpuPct(),
+        null);
+    report.add(
+        "L3",
+        "steady CPU, manager + its sshd sessions, " + n + " guests",
+        "% of a core",
+        f.ours().cpuPct(),
+        f.libvirt().cpuPct(),
+        PeerReport.Goal.ratio(1.0));
+    report.add(
+        "L3", "steady RSS, the same processes", "MB", f.ours().rssMb(), f.libvirt().rssMb(), null);
+    report.add(
+        "L3",
+        "remote commands (ours) / client API calls (libvirt) per minute",
+        "",
+        f.ours().callsPerMinute(),
+        f.libvirt().callsPerMinute(),
+        null);
+    report.note("L3 run " + rep + ", kvm-operator, no guests: " + idleFootprint.get(ours).detail());
+    report.note("L3 run " + rep + ", kvm-operator: " + f.ours().detail());
+    report.note("L3 run " + rep + ", libvirt: " + f.libvirt().detail());
+  }
+
+  /** L4: every guest's qemu SIGKILLed at once; until the side noticed. */
+  void killedQemu(int rep) throws Exception {
+    int n = num("l4-guests");
+    Pair<List<Double>> s =
+        onBoth("L4", rep, side -> side.killAndNotice(side.burst("l4-r" + rep, n)));
+    double limit = num("interval") + 1;
+    report.add(
+        "L4",
+        "killed qemu noticed p50",
+        "s",
+        Stats.pct(s.ours(), 50),
+        Stats.pct(s.libvirt(), 50),
+        null);
+    report.add(
+        "L4",
+        "killed qemu noticed max",
+        "s",
+        Stats.pct(s.ours(), 100),
+        Stats.pct(s.libvirt(), 100),
+        new PeerReport.Goal(
+            "kvm-operator ≤ probe interval + 1 = " + limit + " s", false, v -> v <= limit));
+  }
+
+  private <T> Pair<T> onBoth(String scenario, int rep, SideRun<T> run) throws Exception {
+    List<Side> order = rep % 2 == 1 ? List.of(ours, libvirt) : List.of(libvirt, ours);
+    Map<Side, T> results = new LinkedHashMap<>();
+    for (Side side : order) {
+      report.progress("   -- " + side.name() + " (load " + MachineInfo.loadAverage() + ")");
+      try {
+        results.put(side, run.run(side));
+      } finally {
+        side.cleanUp(scenario);
+      }
+    }
+    return new Pair<>(results.get(ours), results.get(libvirt));
+  }
+
+  private int num(String key) {
+    return Integer.parseInt(opt.get(key));
+  }
+}
