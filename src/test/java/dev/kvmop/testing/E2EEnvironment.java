@@ -29,8 +29,8 @@ import java.util.function.Predicate;
 
 /**
  * The end-to-end setting: real OpenSSH sshd on loopback as the host, the embedded CRUD API standing
- * in for a Kubernetes API server (none can run on these machines), and the built operator jar as a
- * separate process that tests may kill and restart.
+ * in for a Kubernetes API server (or, with {@link #onRealApi}, a real one for the custom
+ * resources), and the built operator jar as a separate process that tests may kill and restart.
  */
 public final class E2EEnvironment implements AutoCloseable {
   public static final String NS = "default";
@@ -47,6 +47,11 @@ public final class E2EEnvironment implements AutoCloseable {
   public final LocalApiServer api;
   public final KubernetesClient client;
   public final Path kubeconfig;
+
+  /** The real API server and the router in front of it, or null on the embedded API alone. */
+  public final RealApiServer realApi;
+
+  public final ApiRouter router;
 
   /**
    * Short on purpose: unix socket paths (the guests' QMP sockets below it) are limited to 107
@@ -77,22 +82,53 @@ public final class E2EEnvironment implements AutoCloseable {
    * @param passphrase encrypts the client key (and goes into the node-ssh Secret); null for none
    */
   public E2EEnvironment(Path dir, List<String> sshdConfig, String passphrase) {
+    this(dir, sshdConfig, passphrase, null);
+  }
+
+  /**
+   * The real-API setting: a real API server ({@link RealApiServer}, started here in {@code
+   * dir/real-api} and stopped with the environment) with the CRDs from {@code crds/}, the embedded
+   * API for built-in kinds, both behind one {@link ApiRouter}; operators run with server-side
+   * apply. Call {@link RealApiServer#assumeBuilt()} first.
+   */
+  public static E2EEnvironment onRealApi(Path dir) throws Exception {
+    RealApiServer real = RealApiServer.start(dir.resolve("real-api"));
+    try {
+      return new E2EEnvironment(dir, List.of(), null, real);
+    } catch (RuntimeException | Error e) {
+      real.close();
+      throw e;
+    }
+  }
+
+  private E2EEnvironment(
+      Path dir, List<String> sshdConfig, String passphrase, RealApiServer realApi) {
     this.dir = dir;
     this.passphrase = passphrase;
+    this.realApi = realApi;
     clientKey = SshKeys.generate("ed25519", passphrase, false);
     sshd = new OpenSshServer(sshdConfig).authorize(clientKey.publicKeyLine()).start();
     api = LocalApiServer.start(0);
-    api.requestLog(
+    java.util.function.Consumer<ApiRequest> byOperator =
         r -> {
           if (r.userAgent() != null && r.userAgent().startsWith("kvm-operator")) {
             operatorRequests.add(r);
           }
-        });
-    api.installBundledCrds();
-    client = api.client();
+        };
     kubeconfig = dir.resolve("kubeconfig");
+    if (realApi == null) {
+      router = null;
+      api.requestLog(byOperator);
+      api.installBundledCrds();
+      client = api.client();
+      api.writeKubeconfig(kubeconfig);
+    } else {
+      router = new ApiRouter(api.port(), realApi, byOperator);
+      router.writeKubeconfig(kubeconfig);
+      client = RealApiServer.client(router.url());
+      RealApiServer.installCrds(client, Path.of("crds"));
+    }
     workRoot = shortTempDir();
-    api.writeKubeconfig(kubeconfig);
     secret("node-ssh", clientKey.privateKey(), passphrase);
   }
 
@@ -112,7 +148,8 @@ public final class E2EEnvironment implements AutoCloseable {
   public OperatorProcess startOperator(Map<String, String> env, List<String> args) {
     OperatorProcess op =
         new OperatorProcess(
-            kubeconfig, dir.resolve("operator-" + (++operatorRuns) + ".log"), args, env);
+                kubeconfig, dir.resolve("operator-" + (++operatorRuns) + ".log"), args, env)
+            .serverSideApply(realApi != null);
     operators.add(op);
     return op.start();
   }
@@ -128,10 +165,11 @@ public final class E2EEnvironment implements AutoCloseable {
   public OperatorProcess startCrashingOperator(String point) {
     OperatorProcess op =
         new OperatorProcess(
-            kubeconfig,
-            dir.resolve("operator-" + (++operatorRuns) + "-" + point + ".log"),
-            List.of(),
-            Map.of("KVMOP_CRASH_POINT", point));
+                kubeconfig,
+                dir.resolve("operator-" + (++operatorRuns) + "-" + point + ".log"),
+                List.of(),
+                Map.of("KVMOP_CRASH_POINT", point))
+            .serverSideApply(realApi != null);
     operators.add(op);
     return op.start(false);
   }
@@ -567,6 +605,11 @@ public final class E2EEnvironment implements AutoCloseable {
   public void close() {
     operators.forEach(OperatorProcess::stop);
     killLeftoverQemu();
+    if (router != null) {
+      client.close();
+      router.close();
+      realApi.close();
+    }
     api.close();
     sshd.close();
     extraSshds.forEach(OpenSshServer::close);
