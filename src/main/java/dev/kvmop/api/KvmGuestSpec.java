@@ -59,6 +59,8 @@ public class KvmGuestSpec {
   @JsonPropertyDescription("Optional direct kernel boot.")
   public Kernel kernel;
 
+  // an object default, so the server fills in the defaults below when network is left out
+  @Default("{}")
   @JsonPropertyDescription("Network attachment.")
   public Network network = new Network();
 

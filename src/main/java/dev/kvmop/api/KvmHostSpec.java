@@ -82,12 +82,17 @@ public class KvmHostSpec {
       "Concurrent SSH channels the operator opens to this host (OpenSSH allows 10 by default).")
   public Integer maxSessions = 8;
 
+  // object defaults (here and below), so the server fills in the nested defaults when the object
+  // is left out
+  @Default("{}")
   @JsonPropertyDescription("Where qemu lives on the host.")
   public Qemu qemu = new Qemu();
 
+  @Default("{}")
   @JsonPropertyDescription("How KVM is made ready on the host.")
   public Kvm kvm = new Kvm();
 
+  @Default("{}")
   @JsonPropertyDescription("Host networking for Bridge guests.")
   public Network network = new Network();
 
