@@ -135,7 +135,6 @@ public class KvmGuestSpec {
     @JsonPropertyDescription("qemu NIC device model.")
     public String model = "virtio-net-pci";
 
-    @Default("")
     @Pattern("^([A-Za-z0-9]([A-Za-z0-9.:%-]{0,252}[A-Za-z0-9])?)?$")
     @JsonPropertyDescription("Request this pool entry's IP; empty takes the first free entry.")
     public String ip = "";

@@ -117,7 +117,6 @@ public class KvmHostSpec {
             + " built in the kvm tree (qemu/x86_64-softmmu/qemu-system-x86_64).")
     public String binary = "/usr/bin/qemu-system-x86_64";
 
-    @Default("")
     @Pattern("^(/[^\\x00]*)?$")
     @JsonPropertyDescription("BIOS/firmware directory passed to qemu as -L; empty for qemu's own.")
     public String biosDir = "";
@@ -148,7 +147,6 @@ public class KvmHostSpec {
     @JsonPropertyDescription("Extra ./configure arguments, one argv element each.")
     public List<String> configureFlags = new ArrayList<>();
 
-    @Default("")
     @Pattern("^(/[^\\x00]*)?$")
     @JsonPropertyDescription("When set: make -C kernel sync LINUX=<syncKernelDir> before make.")
     public String syncKernelDir = "";
