@@ -17,6 +17,7 @@ import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.RunStrategy;
 import dev.kvmop.local.ApiRequest;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.Kubectl;
@@ -238,8 +239,27 @@ class RealApiE2E {
     deleteGuests("always");
   }
 
+  /** Under server-side apply, fields the operator stops sending (pid) are removed. */
   @Test
   @Order(7)
+  void crashUnderManualIsFailedWithoutAPid() {
+    KvmGuest spec = guest("manual", "node");
+    spec.getSpec().runStrategy = RunStrategy.Manual;
+    env.client.resource(spec).create();
+    KvmGuest running = env.awaitGuest("manual", GuestPhase.Running);
+
+    ProcessHandle.of(running.getStatus().pid).orElseThrow().destroyForcibly();
+
+    KvmGuest failed = env.awaitGuest("manual", GuestPhase.Failed);
+    assertThat(failed.getStatus().lastExit.reason).isEqualTo(ExitReason.Crashed);
+    assertThat(failed.getStatus().pid).isNull();
+    assertThat(failed.getStatus().processStartTicks).isNull();
+    assertThat(qemuWithUuid(failed.getMetadata().getUid())).isEmpty();
+    deleteGuests("manual");
+  }
+
+  @Test
+  @Order(8)
   void resetKeepsThePidAndRestartReplacesIt() throws Exception {
     env.client.resource(guest("actions", "node")).create();
     int pid = env.awaitGuest("actions", GuestPhase.Running).getStatus().pid;
@@ -268,7 +288,7 @@ class RealApiE2E {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void deletionWaitsOnFinalizersForGuestsThenHost() {
     env.client.resource(env.host("doomed", env.sshd.hostKeyLine(), 1)).create();
     env.awaitHost("doomed", HostPhase.Ready);
@@ -293,7 +313,7 @@ class RealApiE2E {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void restartedOperatorAdoptsRunningGuestsWithoutASecondQemu() {
     env.client.resource(guest("kept", "node")).create();
     KvmGuest before = env.awaitSteady("kept");
@@ -311,7 +331,7 @@ class RealApiE2E {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void invalidSpecsAreRefusedByTheServerWithItsMessage() throws Exception {
     refused(
         write("bad-memory.yaml", "kind: KvmGuest", "spec: {hostRef: {name: node}, memory: lots}"),
@@ -351,7 +371,7 @@ class RealApiE2E {
    * printed.
    */
   @Test
-  @Order(11)
+  @Order(12)
   void serverRefusedNoOperatorRequestAsInvalid() {
     List<String> failures;
     synchronized (env.router.failures) {
