@@ -47,6 +47,7 @@ build() {
   # shellcheck disable=SC2086 # one word per package
   [ -z "$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   step "debootstrap a Debian sid chroot from $MIRROR into $root"
+  trap 'build_failed "see $SCRATCH/debootstrap.log (and $root/debootstrap/debootstrap.log); network or mirror problems: retry, or set REAL_API_MIRROR"; unmount_proc' ERR
   [ -x "$root/usr/bin/apt-get" ] || debootstrap --variant=minbase sid "$root" "$MIRROR" >"$SCRATCH/debootstrap.log"
   # the mirror's sid Release file can be past its Valid-Until date
   echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99no-valid-until"
