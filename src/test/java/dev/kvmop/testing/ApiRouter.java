@@ -51,10 +51,17 @@ public final class ApiRouter implements AutoCloseable {
   private static final String AGGREGATED =
       "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
+  /** A request answered with a 4xx or 5xx status. */
+  public record Failure(ApiRequest request, int status) {}
+
+  /** Every request answered with a 4xx or 5xx status, in order. */
+  public final List<Failure> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+
   private final int embeddedPort;
   private final RealApiServer real;
   private final SSLContext tls;
-  private final HttpClient embeddedHttp = HttpClient.newHttpClient();
+  private final HttpClient embeddedHttp =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final HttpClient realHttp;
   private final Consumer<ApiRequest> log;
   private final ServerSocket server;
@@ -148,12 +155,6 @@ public final class ApiRouter implements AutoCloseable {
       // a peer went away: nothing to answer
     }
   }
-
-  /** A request answered with a 4xx or 5xx status. */
-  public record Failure(ApiRequest request, int status) {}
-
-  /** Every request answered with a 4xx or 5xx status, in order. */
-  public final List<Failure> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** Reads the status code from the start of a response ("HTTP/1.1 409 Conflict"). */
   private void recordFailure(ApiRequest request, byte[] response, int length) {
