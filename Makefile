@@ -5,7 +5,7 @@ JAR := target/kvm-operator.jar
 PACKAGES := openssh-server qemu-system-x86 qemu-utils dnsmasq-base busybox-static prometheus shellcheck
 JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
 
-.PHONY: run test deps package crds dev-host stop-dev-host format clean bench image image-deps install-plugin bench-peer
+.PHONY: run test deps real-api package crds dev-host stop-dev-host format clean bench image image-deps install-plugin bench-peer
 
 ## run: build, start the loopback dev host and the operator on the embedded API with examples/local/
 run: deps package dev-host
@@ -13,10 +13,12 @@ run: deps package dev-host
 	java $(JAVA_OPTS) -jar $(JAR) local --metrics-port 8080 examples/local/
 
 ## test: install missing packages (when root), then unit, integration and end-to-end tiers;
-## as root also the image tier (ImageE2E: builds and runs the image with podman or docker)
+## as root also the image tier (ImageE2E: builds and runs the image with podman or docker); the
+## real-API tier (RealApiE2E) is required whenever the real API server is built
 IMAGE_PROFILE := $(shell [ "$$(id -u)" = 0 ] && echo ,image)
-test: deps $(if $(IMAGE_PROFILE),image-deps)
-	$(MVN) verify -Pe2e$(IMAGE_PROFILE)
+test: deps real-api $(if $(IMAGE_PROFILE),image-deps)
+	$(MVN) verify -Pe2e$(IMAGE_PROFILE) \
+	  $$(scripts/real-api.sh bindir >/dev/null 2>&1 && echo -Dreal.api.required=true)
 
 ## install-plugin: `kubectl kvm reset|restart|reimage|console|logs NAME` (scripts/kubectl-kvm) on
 ## PATH with the jar beside it; PLUGIN_PREFIX is /usr/local as root, ~/.local otherwise
@@ -39,6 +41,13 @@ image-deps:
 	    else echo "missing Debian packages:$$missing (run as root or install them)"; exit 1; fi; \
 	  fi; \
 	fi
+
+## real-api: build the real API server (apiextensions-apiserver + etcd) once per machine, as root
+## (~6 min, ~5 GB scratch, cached in ~/.cache/kvmop); without root the real-API tier is skipped
+real-api:
+	@if scripts/real-api.sh bindir >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then scripts/real-api.sh build; \
+	else echo "real-api: not built and not root: the real-API tier will be skipped"; fi
 
 ## deps: the Debian packages the tests and the dev host need, only when missing; needs root
 ## (prometheus provides promtool, which DeployManifestsTest runs on deploy/prometheusrule.yaml;

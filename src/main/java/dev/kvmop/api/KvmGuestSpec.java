@@ -59,6 +59,8 @@ public class KvmGuestSpec {
   @JsonPropertyDescription("Optional direct kernel boot.")
   public Kernel kernel;
 
+  // an object default, so the server fills in the defaults below when network is left out
+  @Default("{}")
   @JsonPropertyDescription("Network attachment.")
   public Network network = new Network();
 
@@ -133,7 +135,6 @@ public class KvmGuestSpec {
     @JsonPropertyDescription("qemu NIC device model.")
     public String model = "virtio-net-pci";
 
-    @Default("")
     @Pattern("^([A-Za-z0-9]([A-Za-z0-9.:%-]{0,252}[A-Za-z0-9])?)?$")
     @JsonPropertyDescription("Request this pool entry's IP; empty takes the first free entry.")
     public String ip = "";

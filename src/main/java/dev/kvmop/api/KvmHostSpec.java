@@ -82,12 +82,17 @@ public class KvmHostSpec {
       "Concurrent SSH channels the operator opens to this host (OpenSSH allows 10 by default).")
   public Integer maxSessions = 8;
 
+  // object defaults (here and below), so the server fills in the nested defaults when the object
+  // is left out
+  @Default("{}")
   @JsonPropertyDescription("Where qemu lives on the host.")
   public Qemu qemu = new Qemu();
 
+  @Default("{}")
   @JsonPropertyDescription("How KVM is made ready on the host.")
   public Kvm kvm = new Kvm();
 
+  @Default("{}")
   @JsonPropertyDescription("Host networking for Bridge guests.")
   public Network network = new Network();
 
@@ -112,7 +117,6 @@ public class KvmHostSpec {
             + " built in the kvm tree (qemu/x86_64-softmmu/qemu-system-x86_64).")
     public String binary = "/usr/bin/qemu-system-x86_64";
 
-    @Default("")
     @Pattern("^(/[^\\x00]*)?$")
     @JsonPropertyDescription("BIOS/firmware directory passed to qemu as -L; empty for qemu's own.")
     public String biosDir = "";
@@ -143,7 +147,6 @@ public class KvmHostSpec {
     @JsonPropertyDescription("Extra ./configure arguments, one argv element each.")
     public List<String> configureFlags = new ArrayList<>();
 
-    @Default("")
     @Pattern("^(/[^\\x00]*)?$")
     @JsonPropertyDescription("When set: make -C kernel sync LINUX=<syncKernelDir> before make.")
     public String syncKernelDir = "";

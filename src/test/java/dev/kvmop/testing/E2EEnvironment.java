@@ -4,21 +4,25 @@ import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.local.ApiRequest;
 import dev.kvmop.local.LocalApiServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The end-to-end setting: real OpenSSH sshd on loopback as the host, the embedded CRUD API standing
- * in for a Kubernetes API server (none can run on these machines), and the built operator jar as a
- * separate process that tests may kill and restart ({@link Operators}). The objects are read and
- * awaited through {@link ApiObjects}; what the hosts really run is read from /proc by {@link
- * QemuProcesses} and held against the objects by {@link HostAudit}.
+ * in for a Kubernetes API server (or, with {@link #onRealApi}, a real one for the custom resources
+ * behind an {@link ApiRouter}), and the built operator jar as a separate process that tests may
+ * kill and restart ({@link Operators}). The objects are read and awaited through {@link
+ * ApiObjects}; what the hosts really run is read from /proc by {@link QemuProcesses} and held
+ * against the objects by {@link HostAudit}.
  */
 public final class E2EEnvironment extends ApiObjects implements AutoCloseable {
   public static final String NS = "default";
@@ -35,6 +39,11 @@ public final class E2EEnvironment extends ApiObjects implements AutoCloseable {
   public final LocalApiServer api;
   public final Path kubeconfig;
 
+  /** The real API server and the router in front of it, or null on the embedded API alone. */
+  public final RealApiServer realApi;
+
+  public final ApiRouter router;
+
   /**
    * Short on purpose: unix socket paths (the guests' QMP sockets below it) are limited to 107
    * bytes, and the usual temp-dir names would use most of that.
@@ -42,8 +51,7 @@ public final class E2EEnvironment extends ApiObjects implements AutoCloseable {
   public final Path workRoot;
 
   /** Every API request made by an operator process (User-Agent kvm-operator), in order. */
-  public final List<ApiRequest> operatorRequests =
-      java.util.Collections.synchronizedList(new ArrayList<>());
+  public final List<ApiRequest> operatorRequests;
 
   /** The operator processes started in this environment. */
   public final Operators operators;
@@ -65,28 +73,72 @@ public final class E2EEnvironment extends ApiObjects implements AutoCloseable {
    * @param passphrase encrypts the client key (and goes into the node-ssh Secret); null for none
    */
   public E2EEnvironment(Path dir, List<String> sshdConfig, String passphrase) {
-    this(dir, sshdConfig, passphrase, LocalApiServer.start(0));
+    this(dir, sshdConfig, passphrase, Wiring.of(null));
   }
 
-  private E2EEnvironment(Path dir, List<String> sshdConfig, String passphrase, LocalApiServer api) {
-    super(api.client());
+  /**
+   * The real-API setting: a real API server ({@link RealApiServer}, started here in {@code
+   * dir/real-api} and stopped with the environment) with the CRDs from {@code crds/}, the embedded
+   * API for built-in kinds, both behind one {@link ApiRouter}; operators run with server-side
+   * apply. Call {@link RealApiServer#assumeBuilt()} first.
+   */
+  public static E2EEnvironment onRealApi(Path dir) throws Exception {
+    RealApiServer real = RealApiServer.start(dir.resolve("real-api"));
+    try {
+      return new E2EEnvironment(dir, List.of(), null, Wiring.of(real));
+    } catch (RuntimeException | Error e) {
+      real.close();
+      throw e;
+    }
+  }
+
+  private E2EEnvironment(Path dir, List<String> sshdConfig, String passphrase, Wiring wiring) {
+    super(wiring.client());
     this.dir = dir;
     this.passphrase = passphrase;
-    this.api = api;
+    this.api = wiring.api();
+    this.realApi = wiring.real();
+    this.router = wiring.router();
+    this.operatorRequests = wiring.operatorRequests();
     clientKey = SshKeys.generate("ed25519", passphrase, false);
     sshd = new OpenSshServer(sshdConfig).authorize(clientKey.publicKeyLine()).start();
-    api.requestLog(
-        r -> {
-          if (r.userAgent() != null && r.userAgent().startsWith("kvm-operator")) {
-            operatorRequests.add(r);
-          }
-        });
-    api.installBundledCrds();
     kubeconfig = dir.resolve("kubeconfig");
+    if (router == null) {
+      api.installBundledCrds();
+      api.writeKubeconfig(kubeconfig);
+    } else {
+      router.writeKubeconfig(kubeconfig);
+      RealApiServer.installCrds(client, Path.of("crds"));
+    }
     workRoot = shortTempDir();
-    api.writeKubeconfig(kubeconfig);
-    operators = new Operators(kubeconfig, dir);
+    operators = new Operators(kubeconfig, dir, realApi != null);
     secret("node-ssh", clientKey.privateKey(), passphrase);
+  }
+
+  /** The API side of an environment: the embedded API, and the real one behind a router or not. */
+  private record Wiring(
+      LocalApiServer api,
+      RealApiServer real,
+      ApiRouter router,
+      KubernetesClient client,
+      List<ApiRequest> operatorRequests) {
+
+    static Wiring of(RealApiServer real) {
+      List<ApiRequest> requests = Collections.synchronizedList(new ArrayList<>());
+      Consumer<ApiRequest> byOperator =
+          r -> {
+            if (r.userAgent() != null && r.userAgent().startsWith("kvm-operator")) {
+              requests.add(r);
+            }
+          };
+      LocalApiServer api = LocalApiServer.start(0);
+      if (real == null) {
+        api.requestLog(byOperator);
+        return new Wiring(api, null, null, api.client(), requests);
+      }
+      ApiRouter router = new ApiRouter(api.port(), real, byOperator);
+      return new Wiring(api, real, router, RealApiServer.client(router.url()), requests);
+    }
   }
 
   /** One more loopback OpenSSH server that accepts the client key; closed with the environment. */
@@ -206,6 +258,11 @@ public final class E2EEnvironment extends ApiObjects implements AutoCloseable {
   public void close() {
     operators.stopAll();
     killLeftoverQemu();
+    if (router != null) {
+      client.close();
+      router.close();
+      realApi.close();
+    }
     api.close();
     sshd.close();
     extraSshds.forEach(OpenSshServer::close);

@@ -27,6 +27,7 @@ public final class OperatorProcess implements AutoCloseable {
   private final List<String> extraArgs;
   private final java.util.Map<String, String> env;
   private final int metricsPort;
+  private boolean serverSideApply;
   private Process process;
 
   public OperatorProcess(Path kubeconfig, Path log, List<String> extraArgs) {
@@ -40,6 +41,15 @@ public final class OperatorProcess implements AutoCloseable {
     this.env = java.util.Map.copyOf(env);
     this.extraArgs = List.copyOf(extraArgs);
     this.metricsPort = freePort();
+  }
+
+  /**
+   * Server-side apply on (the default of {@code run}, what a cluster gets); off by default here
+   * because the embedded CRUD API has none.
+   */
+  public OperatorProcess serverSideApply(boolean on) {
+    serverSideApply = on;
+    return this;
   }
 
   public static Path jar() {
@@ -70,7 +80,9 @@ public final class OperatorProcess implements AutoCloseable {
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.add("run");
-    cmd.add("--no-server-side-apply");
+    if (!serverSideApply) {
+      cmd.add("--no-server-side-apply");
+    }
     cmd.add("--metrics-port");
     cmd.add(Integer.toString(metricsPort));
     cmd.addAll(extraArgs);

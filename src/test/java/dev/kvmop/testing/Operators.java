@@ -17,17 +17,27 @@ public final class Operators {
   private final Path logDir;
   private final List<OperatorProcess> started = new CopyOnWriteArrayList<>();
   private final AtomicInteger runs = new AtomicInteger();
+  private final boolean serverSideApply;
 
-  Operators(Path kubeconfig, Path logDir) {
+  /**
+   * @param serverSideApply whether operators write with server-side apply (a real API server) or
+   *     not (the embedded CRUD API has none)
+   */
+  Operators(Path kubeconfig, Path logDir, boolean serverSideApply) {
     this.kubeconfig = kubeconfig;
     this.logDir = logDir;
+    this.serverSideApply = serverSideApply;
   }
 
   /** Starts an operator with extra environment and extra {@code run} arguments; waits for ready. */
   public OperatorProcess start(Map<String, String> env, List<String> args) {
     OperatorProcess op =
         new OperatorProcess(
-            kubeconfig, logDir.resolve("operator-" + runs.incrementAndGet() + ".log"), args, env);
+                kubeconfig,
+                logDir.resolve("operator-" + runs.incrementAndGet() + ".log"),
+                args,
+                env)
+            .serverSideApply(serverSideApply);
     started.add(op);
     return op.start();
   }
@@ -39,10 +49,11 @@ public final class Operators {
   public OperatorProcess startCrashing(String point) {
     OperatorProcess op =
         new OperatorProcess(
-            kubeconfig,
-            logDir.resolve("operator-" + runs.incrementAndGet() + "-" + point + ".log"),
-            List.of(),
-            Map.of("KVMOP_CRASH_POINT", point));
+                kubeconfig,
+                logDir.resolve("operator-" + runs.incrementAndGet() + "-" + point + ".log"),
+                List.of(),
+                Map.of("KVMOP_CRASH_POINT", point))
+            .serverSideApply(serverSideApply);
     started.add(op);
     return op.start(false);
   }
