@@ -541,7 +541,7 @@ class GuestVerbsIT {
   static Guest guest(String name, KvmGuestSpec spec) {
     String uuid = UUID.randomUUID().toString();
     GuestDirs dirs = GuestDirs.of(workDir.toString(), "it", name, uuid);
-    assertThat(dirs.qmpSocketFits()).isTrue();
+    assertThat(dirs.socketsFit()).isTrue();
     List<String> argv =
         QemuArgs.build(
             new LaunchSpec("it", name, uuid, dirs.dir(), QEMU, "", spec, "tcg", null, null));

@@ -65,13 +65,13 @@ final class Launch implements PhaseHandler {
           "no accelerator for spec.accel");
     }
     GuestDirs dirs = run.dirsOn(host);
-    if (!dirs.qmpSocketFits()) {
+    if (!dirs.socketsFit()) {
       return cannotLaunch(
           run,
           GuestReasons.PATH_TOO_LONG,
           "guest directory "
               + dirs.dir()
-              + " makes the QMP socket path longer than 107 bytes: shorten the host's spec.workDir or the guest name",
+              + " makes its unix socket paths (console.sock) longer than 107 bytes: shorten the host's spec.workDir or the guest name",
           "socket path too long");
     }
     return launch(run, host, dirs, accel);
