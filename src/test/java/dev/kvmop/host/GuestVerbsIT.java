@@ -521,7 +521,8 @@ class GuestVerbsIT {
     try (Stream<Path> left = Files.list(bin)) {
       assertThat(left.map(p -> p.getFileName().toString()))
           .as("no temporary files left")
-          .containsExactlyInAnyOrder("kvmop-guest", "kvmop-guest.pl", "qemu-ifup");
+          .containsExactlyInAnyOrder(
+              "kvmop-guest", "kvmop-guest.pl", "kvmop-console.pl", "qemu-ifup");
     }
   }
 

@@ -4,7 +4,6 @@ import static dev.kvmop.api.Conditions.PROCESS_RUNNING;
 import static dev.kvmop.api.Conditions.SCHEDULED;
 
 import dev.kvmop.api.Accel;
-import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuestStatus;
@@ -109,7 +108,7 @@ final class Launch implements PhaseHandler {
         throw e;
       }
       run.conditions().set(PROCESS_RUNNING, false, GuestReasons.LAUNCH_FAILED, e.getMessage());
-      return exits.exited(run, ExitReason.Crashed, GuestReasons.LAUNCH_FAILED, e.getMessage());
+      return exits.crashed(run, host, GuestReasons.LAUNCH_FAILED, e.getMessage());
     }
     CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
     launches.launched(run.uid(), services.now());
