@@ -57,7 +57,15 @@ public final class QemuArgs {
             + QemuOpts.escape(dirs.eventsSocket())
             + ",server=on,wait=off");
     add(argv, "-mon", "chardev=" + GuestDirs.EVENTS_CHARDEV + ",mode=control");
-    // The serial port: a socket a console can attach to, logged to serial.log all the while.
+    addSerial(argv, dirs);
+    if (spec.extraArgs != null) {
+      argv.addAll(spec.extraArgs);
+    }
+    return List.copyOf(argv);
+  }
+
+  /** The serial port: a socket a console can attach to, logged to serial.log all the while. */
+  private static void addSerial(List<String> argv, GuestDirs dirs) {
     add(
         argv,
         "-chardev",
@@ -69,10 +77,6 @@ public final class QemuArgs {
             + QemuOpts.escape(dirs.serialLog())
             + ",logappend=on");
     add(argv, "-serial", "chardev:" + GuestDirs.CONSOLE_CHARDEV);
-    if (spec.extraArgs != null) {
-      argv.addAll(spec.extraArgs);
-    }
-    return List.copyOf(argv);
   }
 
   private static String drive(KvmGuestSpec.Disk disk) {
