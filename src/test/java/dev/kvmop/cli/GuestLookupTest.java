@@ -120,4 +120,4 @@ class GuestLookupTest {
     created.getStatus().host = placedOn;
     return client.resource(created).updateStatus();
   }
-
+}
