@@ -33,10 +33,15 @@ public final class ConsoleCommand extends GuestCommand {
     try (RemoteShell shell = connect(guest)) {
       RemoteProcess console = new GuestStreams(shell).console(guest.guestDir());
       RemoteErrors errors = new RemoteErrors(console);
-      err.println(
-          "Attached to the serial console of kvmguest " + guest.guest() + "; Ctrl-] detaches.");
       ConsoleSession.End end;
       try (RawTerminal terminal = RawTerminal.enter()) {
+        // After raw mode is on, so that what is typed once this shows is never echoed locally;
+        // raw mode also stops turning newlines into CR LF.
+        err.print(
+            "Attached to the serial console of kvmguest "
+                + guest.guest()
+                + "; Ctrl-] detaches.\r\n");
+        err.flush();
         end = new ConsoleSession(System.in, System.out).attach(console);
       } finally {
         console.close();
