@@ -29,7 +29,12 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "kvm-operator",
     mixinStandardHelpOptions = true,
-    subcommands = {KvmOperator.Run.class, KvmOperator.Local.class},
+    subcommands = {
+      KvmOperator.Run.class,
+      KvmOperator.Local.class,
+      dev.kvmop.cli.ConsoleCommand.class,
+      dev.kvmop.cli.LogsCommand.class
+    },
     description = "Runs KVM/qemu guests on bare-metal hosts over SSH, driven by KvmHost/KvmGuest.")
 public final class KvmOperator {
   public static void main(String[] args) {

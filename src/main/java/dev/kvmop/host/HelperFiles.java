@@ -23,6 +23,12 @@ final class HelperFiles {
   /** Its perl half: the /proc, QMP and probe work. */
   static final HostScript PERL = HostScript.resource("kvmop-guest.pl", "0644");
 
+  /**
+   * The console relay and serial log reader of the {@code console}, {@code log}, {@code tails}
+   * verbs.
+   */
+  static final HostScript CONSOLE = HostScript.resource("kvmop-console.pl", "0644");
+
   /** The template the {@code ifup} verb copies to {@code <workDir>/qemu-ifup}. */
   static final HostScript IFUP = HostScript.resource("qemu-ifup", "0755");
 
@@ -30,7 +36,7 @@ final class HelperFiles {
    * In install order: the entry point last, so that a verb started on another connection while they
    * are replaced never runs a new {@code kvmop-guest} against an old perl half.
    */
-  static final List<HostScript> INSTALLED = List.of(PERL, IFUP, HELPER);
+  static final List<HostScript> INSTALLED = List.of(PERL, CONSOLE, IFUP, HELPER);
 
   /** Installs {@link #INSTALLED} in one round trip, skipping files whose sha256 matches. */
   private static final HostScript INSTALL = HostScript.resource("kvmop-install", null);

@@ -52,6 +52,20 @@ final class HelperVerbs {
     return r;
   }
 
+  /**
+   * Starts {@code kvmop-guest <args...>} with its streams handed to the caller (see {@link
+   * RemoteShell#start}); {@code timeout} bounds the install check and the channel's opening.
+   */
+  RemoteProcess start(String workDir, String op, Duration timeout, List<String> args)
+      throws HostException {
+    String helper = HelperFiles.helperPath(workDir);
+    List<String> argv = new ArrayList<>(args.size() + 1);
+    argv.add(helper);
+    argv.addAll(args);
+    ensureInstalled(workDir, helper);
+    return shell.start(new Command(op, argv, timeout));
+  }
+
   private void ensureInstalled(String workDir, String helper) throws HostException {
     if (HelperFiles.verified(shell, helper)) {
       return;

@@ -60,6 +60,12 @@ public interface HostAgent {
   /** Removes the guest directory (only after its process is gone). */
   void removeGuestDir(String guestDir) throws HostException;
 
+  /**
+   * The last {@code lines} lines of the guest's serial.log and qemu.log, at most {@code maxBytes}
+   * of each, for the Event of a crash or a failed launch. Reads only.
+   */
+  LogTails logTails(String guestDir, int lines, int maxBytes) throws HostException;
+
   /** Whether a TCP connection from the host to the guest's address succeeds. */
   boolean tcpReachable(String address, int port) throws HostException;
 

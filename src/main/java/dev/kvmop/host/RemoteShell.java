@@ -14,6 +14,12 @@ public interface RemoteShell extends AutoCloseable {
   /** Runs a long job (a build) on its own exec channel. */
   CommandResult runOnOwnChannel(Command command) throws HostException;
 
+  /**
+   * Starts a command on its own channel and hands over its streams; the command's timeout bounds
+   * only the opening of the channel.
+   */
+  RemoteProcess start(Command command) throws HostException;
+
   /** Whether a TCP connection from the host to {@code address:port} succeeds (direct-tcpip). */
   boolean canConnect(String address, int port, Duration timeout) throws HostException;
 

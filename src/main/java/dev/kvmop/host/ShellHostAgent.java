@@ -108,6 +108,13 @@ public final class ShellHostAgent implements HostAgent {
     helper.run(workDirOf(guestDir), "remove", SHORT, List.of("remove", guestDir));
   }
 
+  @Override
+  public LogTails logTails(String guestDir, int lines, int maxBytes) throws HostException {
+    List<String> args =
+        List.of("tails", guestDir, Integer.toString(lines), Integer.toString(maxBytes));
+    return LogTails.parse(helper.run(workDirOf(guestDir), "tails", SHORT, args).stdout());
+  }
+
   /**
    * The workDir of a guest directory {@code <workDir>/guests/<leaf>}; anything else is refused here
    * already, before the host script refuses it again.

@@ -20,7 +20,15 @@ public record GuestDirs(String dir) {
   /** Chardev id of the events monitor in the qemu argv. */
   public static final String EVENTS_CHARDEV = "kvmop-events";
 
+  /** The guest's serial port, a unix socket that one console client at a time may attach to. */
+  public static final String CONSOLE_SOCKET = "console.sock";
+
+  /** Chardev id of the serial console in the qemu argv. */
+  public static final String CONSOLE_CHARDEV = "kvmop-console";
+
+  /** What the guest writes to its serial port, kept whether or not a console is attached. */
   public static final String SERIAL_LOG = "serial.log";
+
   public static final String QEMU_LOG = "qemu.log";
 
   /** Linux sun_path holds 108 bytes including the terminating NUL. */
@@ -51,6 +59,10 @@ public record GuestDirs(String dir) {
     return dir + "/" + EVENTS_SOCKET;
   }
 
+  public String consoleSocket() {
+    return dir + "/" + CONSOLE_SOCKET;
+  }
+
   public String serialLog() {
     return dir + "/" + SERIAL_LOG;
   }
@@ -60,12 +72,11 @@ public record GuestDirs(String dir) {
   }
 
   /**
-   * Whether the QMP socket paths (the command socket and the longer events socket) fit a unix
-   * socket address; qemu cannot bind a longer one. Long workDirs and names (up to 253 characters)
-   * can exceed it.
+   * Whether every unix socket path of the guest (QMP, events, console) fits a unix socket address;
+   * qemu cannot bind a longer one. Long workDirs and names (up to 253 characters) can exceed it.
    */
-  public boolean qmpSocketFits() {
-    return qmpSocket().getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH
-        && eventsSocket().getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH;
+  public boolean socketsFit() {
+    return java.util.stream.Stream.of(qmpSocket(), eventsSocket(), consoleSocket())
+        .allMatch(p -> p.getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH);
   }
 }

@@ -12,8 +12,8 @@ import java.util.List;
  * <p>Values placed inside a comma-separated option ({@code -name}, {@code -machine}, {@code
  * -drive}, {@code -netdev}, {@code -device}, {@code -qmp unix:}) go through {@link
  * QemuOpts#escape}. Options that take a whole argument as a plain string ({@code -kernel}, {@code
- * -initrd}, {@code -append}, {@code -L}, {@code -pidfile}, {@code -serial file:}) are not escaped,
- * since qemu would then see the doubled commas literally.
+ * -initrd}, {@code -append}, {@code -L}, {@code -pidfile}) are not escaped, since qemu would then
+ * see the doubled commas literally.
  *
  * <p>qemu's stderr is not named here: the launcher redirects it to {@link GuestDirs#qemuLog()}.
  */
@@ -57,11 +57,26 @@ public final class QemuArgs {
             + QemuOpts.escape(dirs.eventsSocket())
             + ",server=on,wait=off");
     add(argv, "-mon", "chardev=" + GuestDirs.EVENTS_CHARDEV + ",mode=control");
-    add(argv, "-serial", "file:" + dirs.serialLog());
+    addSerial(argv, dirs);
     if (spec.extraArgs != null) {
       argv.addAll(spec.extraArgs);
     }
     return List.copyOf(argv);
+  }
+
+  /** The serial port: a socket a console can attach to, logged to serial.log all the while. */
+  private static void addSerial(List<String> argv, GuestDirs dirs) {
+    add(
+        argv,
+        "-chardev",
+        "socket,id="
+            + GuestDirs.CONSOLE_CHARDEV
+            + ",path="
+            + QemuOpts.escape(dirs.consoleSocket())
+            + ",server=on,wait=off,logfile="
+            + QemuOpts.escape(dirs.serialLog())
+            + ",logappend=on");
+    add(argv, "-serial", "chardev:" + GuestDirs.CONSOLE_CHARDEV);
   }
 
   private static String drive(KvmGuestSpec.Disk disk) {

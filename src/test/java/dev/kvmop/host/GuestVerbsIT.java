@@ -521,7 +521,8 @@ class GuestVerbsIT {
     try (Stream<Path> left = Files.list(bin)) {
       assertThat(left.map(p -> p.getFileName().toString()))
           .as("no temporary files left")
-          .containsExactlyInAnyOrder("kvmop-guest", "kvmop-guest.pl", "qemu-ifup");
+          .containsExactlyInAnyOrder(
+              "kvmop-guest", "kvmop-guest.pl", "kvmop-console.pl", "qemu-ifup");
     }
   }
 
@@ -541,7 +542,7 @@ class GuestVerbsIT {
   static Guest guest(String name, KvmGuestSpec spec) {
     String uuid = UUID.randomUUID().toString();
     GuestDirs dirs = GuestDirs.of(workDir.toString(), "it", name, uuid);
-    assertThat(dirs.qmpSocketFits()).isTrue();
+    assertThat(dirs.socketsFit()).isTrue();
     List<String> argv =
         QemuArgs.build(
             new LaunchSpec("it", name, uuid, dirs.dir(), QEMU, "", spec, "tcg", null, null));

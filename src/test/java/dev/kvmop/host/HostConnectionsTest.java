@@ -214,6 +214,11 @@ class HostConnectionsTest {
     }
 
     @Override
+    public RemoteProcess start(Command command) {
+      throw new UnsupportedOperationException("no streams here");
+    }
+
+    @Override
     public boolean canConnect(String address, int port, Duration timeout) {
       return true;
     }

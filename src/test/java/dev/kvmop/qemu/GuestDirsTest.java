@@ -15,7 +15,9 @@ class GuestDirsTest {
     assertThat(dirs.serialLog()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/serial.log");
     assertThat(dirs.eventsSocket()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/events.sock");
     assertThat(dirs.qemuLog()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/qemu.log");
-    assertThat(dirs.qmpSocketFits()).isTrue();
+    assertThat(dirs.consoleSocket())
+        .isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/console.sock");
+    assertThat(dirs.socketsFit()).isTrue();
   }
 
   @Test
@@ -25,8 +27,17 @@ class GuestDirsTest {
 
   @Test
   void longNamesDoNotFitAUnixSocket() {
-    assertThat(GuestDirs.of("/var/lib/kvmop", "ns", "v".repeat(100), "u").qmpSocketFits())
-        .isFalse();
+    assertThat(GuestDirs.of("/var/lib/kvmop", "ns", "v".repeat(100), "u").socketsFit()).isFalse();
+  }
+
+  /** console.sock is the longest socket name: one byte over while the others still fit. */
+  @Test
+  void theConsoleSocketIsTheLongestAndCounts() {
+    GuestDirs dirs = GuestDirs.of("/var/lib/kvmop", "ns", "v".repeat(68), "u");
+    assertThat(dirs.eventsSocket()).hasSize(GuestDirs.MAX_UNIX_SOCKET_PATH);
+    assertThat(dirs.consoleSocket()).hasSize(GuestDirs.MAX_UNIX_SOCKET_PATH + 1);
+    assertThat(dirs.socketsFit()).isFalse();
+    assertThat(GuestDirs.of("/var/lib/kvmop", "ns", "v".repeat(67), "u").socketsFit()).isTrue();
   }
 
   @Test

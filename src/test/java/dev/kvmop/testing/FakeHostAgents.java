@@ -9,6 +9,7 @@ import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.host.HostException;
 import dev.kvmop.host.HostProbe;
 import dev.kvmop.host.LaunchedProcess;
+import dev.kvmop.host.LogTails;
 import dev.kvmop.host.SshTarget;
 import java.time.Duration;
 import java.util.HashMap;
@@ -210,6 +211,16 @@ public final class FakeHostAgents implements HostAgentFactory {
       guests.remove(dir);
     }
 
+    /** What every guest directory's logs end with, for the Event of a crash. */
+    public volatile LogTails logTails =
+        new LogTails("serial: last line of the guest", "qemu: last line of qemu");
+
+    synchronized LogTails tails(String dir) throws HostException {
+      verbs.add("tails " + dir);
+      maybeFail("tails");
+      return logTails;
+    }
+
     synchronized HostProbe probe(String workDir) throws HostException {
       maybeFail("probe");
       String prefix = workDir.replaceAll("/+$", "") + "/guests/";
@@ -323,6 +334,11 @@ public final class FakeHostAgents implements HostAgentFactory {
       @Override
       public void removeGuestDir(String guestDir) throws HostException {
         h.remove(guestDir);
+      }
+
+      @Override
+      public LogTails logTails(String guestDir, int lines, int maxBytes) throws HostException {
+        return h.tails(guestDir);
       }
 
       @Override

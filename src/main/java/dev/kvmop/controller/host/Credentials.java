@@ -6,14 +6,14 @@ import java.util.Base64;
 import java.util.Map;
 
 /** The SSH key material of a host, read from its Secret. Never printed. */
-record Credentials(String privateKey, String passphrase) {
+public record Credentials(String privateKey, String passphrase) {
   static final String PRIVATE_KEY = "ssh-privatekey";
   static final String PASSPHRASE = "passphrase";
 
   /** Problem reading the Secret, as a condition reason and a message without secret content. */
-  record Problem(String reason, String message) {}
+  public record Problem(String reason, String message) {}
 
-  static Object from(Secret secret, String secretName) {
+  public static Object from(Secret secret, String secretName) {
     if (secret == null) {
       return new Problem(
           "SecretNotFound", "Secret " + secretName + " (spec.credentialsSecretRef) does not exist");

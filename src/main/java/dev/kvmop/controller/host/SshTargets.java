@@ -7,14 +7,14 @@ import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.host.SshTarget;
 
 /** How to reach a host: its spec, the Secret's key and the host key to expect. */
-final class SshTargets {
+public final class SshTargets {
   private SshTargets() {}
 
   /**
    * Under TrustOnFirstUse without spec.hostKey, the key the host presented first (kept in
    * status.observedHostKey) is the one to expect from then on.
    */
-  static SshTarget of(KvmHost host, Credentials creds) {
+  public static SshTarget of(KvmHost host, Credentials creds) {
     KvmHostSpec spec = host.getSpec();
     String expected =
         spec.hostKeyPolicy == HostKeyPolicy.TrustOnFirstUse

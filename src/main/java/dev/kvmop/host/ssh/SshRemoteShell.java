@@ -6,6 +6,7 @@ import dev.kvmop.host.CommandListener;
 import dev.kvmop.host.CommandResult;
 import dev.kvmop.host.HostException;
 import dev.kvmop.host.HostException.Reason;
+import dev.kvmop.host.RemoteProcess;
 import dev.kvmop.host.RemoteShell;
 import dev.kvmop.host.SshTarget;
 import java.io.IOException;
@@ -182,6 +183,12 @@ final class SshRemoteShell implements RemoteShell {
         pause = Math.min(pause * 2, 200);
       }
     }
+  }
+
+  @Override
+  public RemoteProcess start(Command command) throws HostException {
+    ensureOpen();
+    return ExecStream.start(hostId, command, permits, this::openSession, ssh::isConnected);
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,13 +18,24 @@ import java.time.Instant;
  */
 final class Exits {
   private final GuestServices services;
+  private final CrashReports crashReports;
 
   /** First relaunch backoff; {@link RestartPolicy#INITIAL_BACKOFF} except in tests. */
   private final Duration initialBackoff;
 
   Exits(GuestServices services, Duration initialBackoff) {
     this.services = services;
+    this.crashReports = new CrashReports(services);
     this.initialBackoff = initialBackoff;
+  }
+
+  /**
+   * {@link #exited} for a crash or a failed launch, after a Warning Event {@code why} that carries
+   * the last lines of the guest's logs.
+   */
+  Outcome crashed(GuestRun run, HostDirectory.Entry host, String why, String message) {
+    crashReports.report(run, host, why, message);
+    return exited(run, ExitReason.Crashed, why, message);
   }
 
   /**

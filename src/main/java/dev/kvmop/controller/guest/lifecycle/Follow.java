@@ -2,6 +2,7 @@ package dev.kvmop.controller.guest.lifecycle;
 
 import static dev.kvmop.api.Conditions.PROCESS_RUNNING;
 
+import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuestStatus;
@@ -58,11 +59,10 @@ final class Follow implements PhaseHandler {
       return Outcome.then(GuestPhase.Starting);
     }
     if (seen instanceof Observed.Exited x) {
-      return exits.exited(
-          run,
-          x.reason(),
-          x.reason().name(),
-          "qemu pid " + s.pid + " is gone (" + x.reason() + ")");
+      String message = "qemu pid " + s.pid + " is gone (" + x.reason() + ")";
+      return x.reason() == ExitReason.Crashed
+          ? exits.crashed(run, host, x.reason().name(), message)
+          : exits.exited(run, x.reason(), x.reason().name(), message);
     }
     if (seen instanceof Observed.Running r
         && (!Objects.equals(r.pid(), s.pid)

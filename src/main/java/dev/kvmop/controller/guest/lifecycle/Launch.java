@@ -4,7 +4,6 @@ import static dev.kvmop.api.Conditions.PROCESS_RUNNING;
 import static dev.kvmop.api.Conditions.SCHEDULED;
 
 import dev.kvmop.api.Accel;
-import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuestStatus;
@@ -65,13 +64,13 @@ final class Launch implements PhaseHandler {
           "no accelerator for spec.accel");
     }
     GuestDirs dirs = run.dirsOn(host);
-    if (!dirs.qmpSocketFits()) {
+    if (!dirs.socketsFit()) {
       return cannotLaunch(
           run,
           GuestReasons.PATH_TOO_LONG,
           "guest directory "
               + dirs.dir()
-              + " makes the QMP socket path longer than 107 bytes: shorten the host's spec.workDir or the guest name",
+              + " makes its unix socket paths (console.sock) longer than 107 bytes: shorten the host's spec.workDir or the guest name",
           "socket path too long");
     }
     return launch(run, host, dirs, accel);
@@ -109,7 +108,7 @@ final class Launch implements PhaseHandler {
         throw e;
       }
       run.conditions().set(PROCESS_RUNNING, false, GuestReasons.LAUNCH_FAILED, e.getMessage());
-      return exits.exited(run, ExitReason.Crashed, GuestReasons.LAUNCH_FAILED, e.getMessage());
+      return exits.crashed(run, host, GuestReasons.LAUNCH_FAILED, e.getMessage());
     }
     CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
     launches.launched(run.uid(), services.now());

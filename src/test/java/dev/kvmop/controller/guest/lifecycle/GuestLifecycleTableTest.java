@@ -190,8 +190,9 @@ class GuestLifecycleTableTest {
             .edges("Starting --> exit", "exit --> Starting")
             .expect(GuestPhase.Starting)
             .conditions("ProcessRunning=False/LaunchFailed")
-            .verbs("launch")
-            .requeue(Duration.ofSeconds(2)),
+            .verbs("launch", "tails")
+            .requeue(Duration.ofSeconds(2))
+            .check(w -> assertCrashEvent(w, "LaunchFailed", "qemu: bad disk")),
         row("launch fails under Manual: Failed")
             .given(w -> w.spec(s -> s.runStrategy = RunStrategy.Manual))
             .when(w -> w.fake.failNextLaunch(COMMAND_FAILED))
@@ -199,7 +200,7 @@ class GuestLifecycleTableTest {
             .edges("Starting --> exit", "exit --> Failed")
             .expect(GuestPhase.Failed)
             .conditions("ProcessRunning=False/LaunchFailed")
-            .verbs("launch")
+            .verbs("launch", "tails")
             .check(w -> assertThat(w.status().lastExit.reason).isEqualTo(ExitReason.Crashed)),
         row("backing off, runStrategy Halted: Stopped")
             .given(GuestLifecycleTableTest::backingOff)
@@ -252,7 +253,24 @@ class GuestLifecycleTableTest {
             .edges("Running --> exit", "exit --> Starting")
             .expect(GuestPhase.Starting)
             .conditions("ProcessRunning=False/Crashed", "Ready=False/Crashed")
-            .requeue(Duration.ofSeconds(1)),
+            .verbs("tails")
+            .requeue(Duration.ofSeconds(1))
+            .check(w -> assertCrashEvent(w, "Crashed", "is gone (Crashed)")),
+        row("crash, and the host cannot give the logs: the crash is on record all the same")
+            .given(GuestLifecycleTableTest::running)
+            .when(w -> w.fake.kill(w.dir()))
+            .when(LifecycleWorld::probe)
+            .when(w -> w.fake.failNext("tails", UNREACHABLE))
+            .edges("Running --> exit", "exit --> Starting")
+            .expect(GuestPhase.Starting)
+            .conditions("ProcessRunning=False/Crashed")
+            .verbs("tails")
+            .check(
+                w ->
+                    assertThat(w.events)
+                        .contains(
+                            "Warning Crashed: qemu pid 1000 is gone (Crashed)\n"
+                                + "(logs unavailable: connection reset)")),
         row("guest shut itself down under RerunOnFailure: Succeeded")
             .given(w -> w.spec(s -> s.runStrategy = RunStrategy.RerunOnFailure))
             .given(GuestLifecycleTableTest::running)
@@ -265,7 +283,8 @@ class GuestLifecycleTableTest {
             .given(GuestLifecycleTableTest::failed)
             .edges("Running --> exit", "exit --> Failed")
             .expect(GuestPhase.Failed)
-            .conditions("ProcessRunning=False/Crashed"),
+            .conditions("ProcessRunning=False/Crashed")
+            .verbs("tails"),
         row("operator stop cut short under Manual (Killed): Stopped")
             .given(w -> w.spec(s -> s.runStrategy = RunStrategy.Manual))
             .given(GuestLifecycleTableTest::running)
@@ -292,7 +311,8 @@ class GuestLifecycleTableTest {
             .when(LifecycleWorld::probe)
             .edges("Stopping --> exit", "exit --> Stopped")
             .expect(GuestPhase.Stopped)
-            .conditions("ProcessRunning=False/Crashed"),
+            .conditions("ProcessRunning=False/Crashed")
+            .verbs("tails"),
         row("host answers again, same qemu: Running with the same pid")
             .given(GuestLifecycleTableTest::unknown)
             .when(LifecycleWorld::probe)
@@ -611,6 +631,22 @@ class GuestLifecycleTableTest {
   }
 
   // --- helpers ---------------------------------------------------------------------------------
+
+  /** The last crash Warning Event: its message, then the fake host's log tails, in that order. */
+  static void assertCrashEvent(LifecycleWorld w, String reason, String message) {
+    assertThat(w.events)
+        .filteredOn(e -> e.startsWith("Warning " + reason + ": "))
+        .last()
+        .satisfies(e -> assertThat(e).contains(message))
+        .satisfies(
+            e ->
+                assertThat(e)
+                    .endsWith(
+                        "\n--- last lines of serial.log ---\n"
+                            + w.fake.logTails.serial()
+                            + "\n--- last lines of qemu.log ---\n"
+                            + w.fake.logTails.qemu()));
+  }
 
   /** Another guest on the host that holds {@code ip} according to its status. */
   static KvmGuest holder(String name, String ip) {
