@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 JAR := target/kvm-operator.jar
-PACKAGES := openssh-server qemu-system-x86 prometheus shellcheck
+PACKAGES := openssh-server qemu-system-x86 prometheus shellcheck dnsmasq-base busybox-static
 JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
 
 .PHONY: run test deps package crds dev-host stop-dev-host format clean bench
@@ -17,7 +17,8 @@ test: deps
 
 ## deps: the Debian packages the tests and the dev host need, only when missing; needs root
 ## (prometheus provides promtool, which DeployManifestsTest runs on deploy/prometheusrule.yaml;
-## shellcheck lints the host-side scripts in HostScriptsLintTest)
+## shellcheck lints the host-side scripts in HostScriptsLintTest; dnsmasq-base serves the guests'
+## fixed DHCP leases, busybox-static's udhcpc asks for one in the network tests)
 deps:
 	@missing=""; \
 	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
