@@ -51,7 +51,8 @@ real-api:
 
 ## deps: the Debian packages the tests and the dev host need, only when missing; needs root
 ## (prometheus provides promtool, which DeployManifestsTest runs on deploy/prometheusrule.yaml;
-## shellcheck lints the host-side scripts in HostScriptsLintTest)
+## shellcheck lints the host-side scripts in HostScriptsLintTest; dnsmasq-base serves the guests'
+## fixed DHCP leases, busybox-static's udhcpc asks for one in the network tests)
 deps:
 	@missing=""; \
 	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

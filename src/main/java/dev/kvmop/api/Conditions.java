@@ -15,8 +15,11 @@ public final class Conditions {
   public static final String VIRTUALIZATION_SUPPORTED = "VirtualizationSupported";
   public static final String MODULES_LOADED = "ModulesLoaded";
 
-  /** Whether spec.network.bridge exists on the host; Bridge guests wait while it is False. */
-  public static final String BRIDGE_READY = "BridgeReady";
+  /**
+   * Whether spec.network is in place on the host: the bridge present (created when managed), its
+   * gateway set, DHCP serving when asked for. Bridge guests wait while it is False.
+   */
+  public static final String NETWORK_READY = "NetworkReady";
 
   // KvmGuest
   public static final String SCHEDULED = "Scheduled";

@@ -24,8 +24,11 @@ public final class GuestReasons {
   /** The KvmHost exists but is not usable yet (not connected, not Ready, Failed). */
   public static final String HOST_NOT_READY = "HostNotReady";
 
-  /** A Bridge guest waits: the host's spec.network.bridge does not exist on the host. */
-  public static final String BRIDGE_MISSING = "BridgeMissing";
+  /**
+   * A Bridge guest waits: the host's NetworkReady is False (its bridge, gateway or DHCP is not in
+   * place); the message carries the host's reason.
+   */
+  public static final String NETWORK_NOT_READY = "NetworkNotReady";
 
   /** The host does not answer: a launched guest's state is unknown, others wait. */
   public static final String HOST_UNREACHABLE = "HostUnreachable";

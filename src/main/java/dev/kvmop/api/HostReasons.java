@@ -96,12 +96,36 @@ public final class HostReasons {
   /** Phase Failed: insmod of a built module failed (what was inserted is removed again). */
   public static final String INSMOD_FAILED = "InsmodFailed";
 
-  // BridgeReady
-  /** BridgeReady=True: spec.network.bridge exists on the host. */
+  // NetworkReady
+  /** NetworkReady=True: spec.network.bridge exists (not managed, no dhcp). */
   public static final String BRIDGE_FOUND = "BridgeFound";
 
-  /** BridgeReady=False: the bridge is missing; the host stays Ready, Bridge guests wait. */
+  /** NetworkReady=True: the managed bridge is there, up, with spec.network.gateway (no dhcp). */
+  public static final String BRIDGE_UP = "BridgeUp";
+
+  /** NetworkReady=True: the bridge is ready and dnsmasq gives fixed leases on it. */
+  public static final String DHCP_SERVING = "DhcpServing";
+
+  /** NetworkReady=False: the bridge (not managed) is missing; the host stays Ready. */
   public static final String BRIDGE_MISSING = "BridgeMissing";
+
+  /** NetworkReady=False: an interface of the bridge's name exists and is not a bridge. */
+  public static final String NOT_A_BRIDGE = "NotABridge";
+
+  /** NetworkReady=False: the bridge (not managed) lacks spec.network.gateway's address. */
+  public static final String GATEWAY_MISSING = "GatewayMissing";
+
+  /** NetworkReady=False: creating or configuring the managed bridge failed; retried. */
+  public static final String BRIDGE_SETUP_FAILED = "BridgeSetupFailed";
+
+  /** NetworkReady=False: dhcp is asked for and dnsmasq is not installed (dnsmasq-base). */
+  public static final String DNSMASQ_MISSING = "DnsmasqMissing";
+
+  /** NetworkReady=False: dnsmasq did not start (e.g. port 67 taken); retried, nothing left. */
+  public static final String DHCP_FAILED = "DhcpFailed";
+
+  /** NetworkReady=False: an older KvmHost for the same machine manages the same bridge. */
+  public static final String BRIDGE_CONFLICT = "BridgeConflict";
 
   // Ready
   /** Ready=True, phase Ready: connected, facts probed, workDir prepared, modules loaded. */

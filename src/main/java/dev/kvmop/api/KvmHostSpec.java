@@ -193,7 +193,9 @@ public class KvmHostSpec {
   public static class Network {
     @Default("br0")
     @Pattern(Patterns.BRIDGE)
-    @JsonPropertyDescription("Linux bridge that guest taps join (via the qemu-ifup script).")
+    @ValidationRule(value = "self != '.' && self != '..'", message = "not an interface name")
+    @JsonPropertyDescription(
+        "Linux bridge that guest taps join (via the qemu-ifup script); at most 15 characters.")
     public String bridge = "br0";
 
     @Default("false")
@@ -203,10 +205,11 @@ public class KvmHostSpec {
             + " exist.")
     public Boolean managed = false;
 
-    @Pattern(Patterns.CIDR_OR_EMPTY)
+    @Pattern(Patterns.IPV4_CIDR_OR_EMPTY)
     @JsonPropertyDescription(
-        "The bridge's address with its prefix, e.g. 10.0.0.1/24: the guests' default route, the"
-            + " prefix of their static address and, with dhcp, the DHCP server. Empty: none.")
+        "The bridge's IPv4 address with its prefix, e.g. 10.0.0.1/24: the guests' default route,"
+            + " the prefix of their static address and, with dhcp, the DHCP server. It must not be"
+            + " a pool address; with dhcp every pool address must lie in its network. Empty: none.")
     public String gateway = "";
 
     @Size(max = 3)
@@ -217,8 +220,10 @@ public class KvmHostSpec {
 
     @Default("false")
     @JsonPropertyDescription(
-        "true: dnsmasq serves DHCP on this bridge only, with one fixed lease per allocated pool"
-            + " entry (MAC to IP, hostname = guest name) and none for unknown MACs. Needs gateway.")
+        "true: dnsmasq (Debian package dnsmasq-base) serves DHCP on this bridge only, with one"
+            + " fixed lease per allocated pool entry (MAC to IP, hostname = guest name) and none for"
+            + " unknown MACs; gateway is the router option, nameservers the DNS option. Needs"
+            + " gateway.")
     public Boolean dhcp = false;
   }
 }

@@ -29,8 +29,8 @@ public final class Patterns {
   public static final String NIC_MODEL = "^[A-Za-z0-9._-]{1,64}$";
   public static final String BRIDGE = "^[A-Za-z0-9._-]{1,15}$";
 
-  /** An IPv4 or IPv6 address with a prefix length, or empty (checked precisely by the operator). */
-  public static final String CIDR_OR_EMPTY = "^([0-9A-Fa-f.:]{2,45}/[0-9]{1,3})?$";
+  /** An IPv4 address with a prefix length, or empty (checked precisely by the operator). */
+  public static final String IPV4_CIDR_OR_EMPTY = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2})?$";
 
   private Patterns() {}
 }

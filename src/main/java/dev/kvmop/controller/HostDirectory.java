@@ -42,10 +42,15 @@ public final class HostDirectory {
 
   /**
    * The outcome of the last guest probe of a host: the host answered at {@code at} with {@code
-   * bootId}, or (bootId null) it did not. The host controller reads it so that a steady host costs
-   * one remote command per interval (the probe), not one more for its own liveness check.
+   * bootId} and the status line of its network (null when the probe carried none), or (bootId null)
+   * it did not. The host controller reads it so that a steady host costs one remote command per
+   * interval (the probe), not one more for its own liveness check.
    */
-  public record ProbeMark(java.time.Instant at, String bootId) {
+  public record ProbeMark(java.time.Instant at, String bootId, String network) {
+    public ProbeMark(java.time.Instant at, String bootId) {
+      this(at, bootId, null);
+    }
+
     public boolean answered() {
       return bootId != null;
     }

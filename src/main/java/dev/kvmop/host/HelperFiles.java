@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.WeakHashMap;
 
 /**
- * The host-side helper {@code kvmop-guest} and the files installed with it under {@code
- * <workDir>/bin}, and which connections have verified that the host holds these exact versions.
- * Agents are created per reconcile, so the "verified" memo is kept per {@link RemoteShell} (one per
- * connection): a new connection verifies again.
+ * The host-side helpers {@code kvmop-guest} and {@code kvmop-net} and the files installed with them
+ * under {@code <workDir>/bin}, and which connections have verified that the host holds these exact
+ * versions. Agents are created per reconcile, so the "verified" memo is kept per {@link
+ * RemoteShell} (one per connection): a new connection verifies again.
  */
 final class HelperFiles {
   static final String NAME = "kvmop-guest";
@@ -32,11 +32,14 @@ final class HelperFiles {
   /** The template the {@code ifup} verb copies to {@code <workDir>/qemu-ifup}. */
   static final HostScript IFUP = HostScript.resource("qemu-ifup", "0755");
 
+  /** The network verbs: bridge, dnsmasq, leases; the probe asks it for the network's status. */
+  static final HostScript NET = HostScript.resource("kvmop-net", "0755");
+
   /**
    * In install order: the entry point last, so that a verb started on another connection while they
    * are replaced never runs a new {@code kvmop-guest} against an old perl half.
    */
-  static final List<HostScript> INSTALLED = List.of(PERL, CONSOLE, IFUP, HELPER);
+  static final List<HostScript> INSTALLED = List.of(PERL, CONSOLE, IFUP, NET, HELPER);
 
   /** Installs {@link #INSTALLED} in one round trip, skipping files whose sha256 matches. */
   private static final HostScript INSTALL = HostScript.resource("kvmop-install", null);
@@ -48,7 +51,12 @@ final class HelperFiles {
 
   /** Path of the helper on the host. */
   static String helperPath(String workDir) {
-    return binDir(workDir) + "/" + NAME;
+    return helperPath(workDir, NAME);
+  }
+
+  /** Path of one installed helper on the host. */
+  static String helperPath(String workDir, String name) {
+    return binDir(workDir) + "/" + name;
   }
 
   static String binDir(String workDir) {

@@ -5,8 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs verbs of the helper {@code <workDir>/bin/kvmop-guest} over one connection, installing the
- * helper files first when this connection has not verified them yet (see {@link HelperFiles}).
+ * Runs verbs of the helpers in {@code <workDir>/bin} ({@code kvmop-guest}, {@code kvmop-net}) over
+ * one connection, installing the helper files first when this connection has not verified them yet
+ * (see {@link HelperFiles}).
  */
 final class HelperVerbs {
   private static final Duration INSTALL_TIMEOUT = Duration.ofSeconds(20);
@@ -26,9 +27,16 @@ final class HelperVerbs {
    */
   CommandResult run(String workDir, String op, Duration timeout, List<String> args)
       throws HostException {
+    return run(HelperFiles.NAME, workDir, op, timeout, args);
+  }
+
+  /** Like {@link #run(String, String, Duration, List)}, for the installed helper {@code name}. */
+  CommandResult run(String name, String workDir, String op, Duration timeout, List<String> args)
+      throws HostException {
+    // Every helper file is installed and verified together, under the entry point's path.
     String helper = HelperFiles.helperPath(workDir);
     List<String> argv = new ArrayList<>(args.size() + 1);
-    argv.add(helper);
+    argv.add(HelperFiles.helperPath(workDir, name));
     argv.addAll(args);
     ensureInstalled(workDir, helper);
     CommandResult r = shell.run(new Command(op, argv, timeout));

@@ -1,6 +1,8 @@
 package dev.kvmop.host;
 
 import dev.kvmop.api.KvmHostStatus.HostFacts;
+import dev.kvmop.net.DhcpLease;
+import dev.kvmop.net.NetworkSetup;
 
 /**
  * Domain verbs on one host. Reconcilers talk to hosts only through this interface; they never build
@@ -94,9 +96,26 @@ public interface HostAgent {
   void writeIfupScript(String workDir, String bridge) throws HostException;
 
   /**
-   * Whether a Linux bridge of that name exists on the host (asked through the helper in workDir).
+   * Brings spec.network about on the host: a managed bridge is created when missing (recorded under
+   * {@code <workDir>/net/} as the operator's), given the gateway and brought up; with dhcp dnsmasq
+   * runs with the setup's argv (one already running with that argv is adopted, one with another
+   * argv replaced), without dhcp the operator's dnsmasq is stopped. When spec.network cannot be
+   * brought about, the state names the problem and what this call created is undone. Nothing else
+   * on the host is touched.
    */
-  boolean bridgeExists(String workDir, String bridge) throws HostException;
+  NetworkState setUpNetwork(String workDir, NetworkSetup setup) throws HostException;
+
+  /**
+   * Stops the operator's dnsmasq, removes the addresses and bridges the operator created (never a
+   * bridge it found) and {@code <workDir>/net/}.
+   */
+  void tearDownNetwork(String workDir) throws HostException;
+
+  /** Writes the fixed lease of one MAC for dnsmasq and tells it (SIGHUP) when it changed. */
+  void writeLease(String workDir, DhcpLease lease) throws HostException;
+
+  /** Removes the fixed lease of a MAC and tells dnsmasq; a lease that is not there is no error. */
+  void removeLease(String workDir, String mac) throws HostException;
 
   /** sha256 (hex) of a file on the host. */
   String sha256(String path) throws HostException;

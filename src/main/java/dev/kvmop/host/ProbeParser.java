@@ -9,7 +9,8 @@ import java.util.Map;
  * Parses the output of {@code kvmop-guest probe}: one {@code boot <id>} line, one tab-separated
  * {@code guest <dir>\t<uuid>\t<state>\t<pid>\t<ticks>\t<cause>} line per guest directory ({@code -}
  * for an absent value; {@code \\ \t \n \r} escaped in dir and uuid), and one {@code orphan <pid>}
- * line per qemu that carries the operator's marker but belongs to no directory. Lines it does not
+ * line per qemu that carries the operator's marker but belongs to no directory, and one {@code net
+ * <status>} line with the host network's status (see {@link NetworkState}). Lines it does not
  * understand are skipped, so stray output never breaks a probe; a guest line with a broken state is
  * reported as Exited/Unknown rather than dropped, so the directory is never silently lost.
  */
@@ -20,6 +21,7 @@ final class ProbeParser {
     String bootId = null;
     Map<String, GuestProcess> guests = new LinkedHashMap<>();
     List<Integer> orphans = new ArrayList<>();
+    String network = null;
     for (String raw : output.split("\n")) {
       String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
       if (line.startsWith("boot ")) {
@@ -30,6 +32,8 @@ final class ProbeParser {
         if (pid != null && pid > 0 && pid <= Integer.MAX_VALUE) {
           orphans.add(pid.intValue());
         }
+      } else if (line.startsWith("net ")) {
+        network = line.substring(4).strip();
       } else if (line.startsWith("guest ")) {
         GuestProcess g = guest(line.substring(6).split("\t", -1));
         if (g != null) {
@@ -37,7 +41,7 @@ final class ProbeParser {
         }
       }
     }
-    return new HostProbe(bootId, guests, orphans);
+    return new HostProbe(bootId, guests, orphans, network);
   }
 
   private static GuestProcess guest(String[] f) {

@@ -1,6 +1,8 @@
 package dev.kvmop.host;
 
 import dev.kvmop.api.KvmHostStatus.HostFacts;
+import dev.kvmop.net.DhcpLease;
+import dev.kvmop.net.NetworkSetup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,8 +11,9 @@ import java.util.Map;
 
 /**
  * {@link HostAgent} over a {@link RemoteShell}: each verb is one argv command. The guest, module
- * list, bridge and qemu-ifup verbs run the helper {@code <workDir>/bin/kvmop-guest} (see {@link
- * HelperVerbs}); the facts script is sent inline, since it runs before workDir exists.
+ * list and qemu-ifup verbs run the helper {@code <workDir>/bin/kvmop-guest}, the network verbs
+ * {@code kvmop-net} (see {@link HelperVerbs}, {@link NetworkVerbs}); the facts script is sent
+ * inline, since it runs before workDir exists.
  */
 public final class ShellHostAgent implements HostAgent {
   private static final Duration SHORT = Duration.ofSeconds(20);
@@ -24,15 +27,17 @@ public final class ShellHostAgent implements HostAgent {
   /** Directories the operator owns below workDir. */
   static final List<String> LAYOUT = List.of("guests", "bin", "build", "log");
 
-  /** Files the operator owns directly in workDir. */
-  static final List<String> FILES = List.of("qemu-ifup", "qemu-ifup.bridge");
+  /** What the operator owns directly in workDir besides the layout ({@code net/}: kvmop-net's). */
+  static final List<String> FILES = List.of("qemu-ifup", "qemu-ifup.bridge", "net");
 
   private final RemoteShell shell;
   private final HelperVerbs helper;
+  private final NetworkVerbs network;
 
   public ShellHostAgent(RemoteShell shell) {
     this.shell = shell;
     this.helper = new HelperVerbs(shell);
+    this.network = new NetworkVerbs(helper);
   }
 
   @Override
@@ -201,9 +206,23 @@ public final class ShellHostAgent implements HostAgent {
   }
 
   @Override
-  public boolean bridgeExists(String workDir, String bridge) throws HostException {
-    String answer = helper.run(workDir, "bridge", SHORT, List.of("bridge", bridge)).stdout();
-    return answer.strip().equals("present");
+  public NetworkState setUpNetwork(String workDir, NetworkSetup setup) throws HostException {
+    return network.up(workDir, setup);
+  }
+
+  @Override
+  public void tearDownNetwork(String workDir) throws HostException {
+    network.down(workDir);
+  }
+
+  @Override
+  public void writeLease(String workDir, DhcpLease lease) throws HostException {
+    network.lease(workDir, lease);
+  }
+
+  @Override
+  public void removeLease(String workDir, String mac) throws HostException {
+    network.unlease(workDir, mac);
   }
 
   @Override

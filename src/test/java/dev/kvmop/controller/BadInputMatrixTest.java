@@ -158,6 +158,55 @@ class BadInputMatrixTest {
             spec("network.bridge")));
     c.add(
         hostCase(
+            "bridge-slash",
+            s -> s.put("network", Map.of("bridge", "br/0")),
+            spec("network.bridge")));
+    c.add(
+        hostCase(
+            "bridge-dotdot",
+            s -> s.put("network", Map.of("bridge", "..")),
+            spec("network.bridge")));
+    c.add(
+        hostCase(
+            "gateway-not-cidr",
+            s -> s.put("network", network(false, "10.8.0.1")),
+            spec("network.gateway")));
+    c.add(
+        hostCase(
+            "gateway-ipv6",
+            s -> s.put("network", network(false, "fd00::1/64")),
+            spec("network.gateway")));
+    c.add(
+        hostCase(
+            "gateway-network-address",
+            s -> s.put("network", network(false, "10.8.0.0/24")),
+            spec("network.gateway")));
+    c.add(
+        hostCase(
+            "gateway-in-pool",
+            s -> s.put("network", network(false, "10.8.0.11/24")),
+            spec("network.gateway")));
+    c.add(
+        hostCase(
+            "dhcp-pool-outside",
+            s -> s.put("network", network(true, "10.8.1.1/24")),
+            spec("addresses[0].ip")));
+    c.add(
+        hostCase(
+            "dhcp-no-gateway",
+            s -> s.put("network", Map.of("bridge", "br0", "dhcp", true)),
+            spec("network.gateway")));
+    c.add(
+        hostCase(
+            "dhcp-ipv6-nameserver",
+            s -> {
+              Map<String, Object> n = network(true, "10.8.0.1/24");
+              n.put("nameservers", List.of("2620:fe::fe"));
+              s.put("network", n);
+            },
+            spec("network.nameservers[0]")));
+    c.add(
+        hostCase(
             "qemu-relative",
             s -> s.put("qemu", Map.of("binary", "qemu-system-x86_64")),
             spec("qemu.binary")));
@@ -700,6 +749,16 @@ class BadInputMatrixTest {
     spec.put("addresses", addresses);
     spec.put("addressRanges", new ArrayList<>());
     return spec;
+  }
+
+  /** A managed bridge with this gateway, with or without DHCP. */
+  private static Map<String, Object> network(boolean dhcp, String gateway) {
+    Map<String, Object> n = new LinkedHashMap<>();
+    n.put("bridge", "br0");
+    n.put("managed", true);
+    n.put("gateway", gateway);
+    n.put("dhcp", dhcp);
+    return n;
   }
 
   @SuppressWarnings("unchecked")

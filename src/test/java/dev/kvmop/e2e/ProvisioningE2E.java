@@ -264,7 +264,7 @@ class ProvisioningE2E {
         onSshd("nobr").address("52:54:00:10:00:01", "10.77.0.1").bridge("kvmopbr9").build();
     env.client.resource(host).create();
     KvmHost h = awaitHost("nobr", HostPhase.Ready);
-    Condition bridge = condition(h.getStatus().conditions, Conditions.BRIDGE_READY);
+    Condition bridge = condition(h.getStatus().conditions, Conditions.NETWORK_READY);
     assertThat(bridge.getStatus()).isEqualTo("False");
     assertThat(bridge.getReason()).isEqualTo("BridgeMissing");
     Path ifup = env.workRoot.resolve("nobr/qemu-ifup");
@@ -283,8 +283,9 @@ class ProvisioningE2E {
             x ->
                 x.getStatus().phase == GuestPhase.Pending
                     && x.getStatus().conditions.stream()
-                        .anyMatch(c -> "BridgeMissing".equals(c.getReason())));
+                        .anyMatch(c -> "NetworkNotReady".equals(c.getReason())));
     assertThat(condition(waiting.getStatus().conditions, Conditions.SCHEDULED).getMessage())
+        .contains("NetworkReady=False (BridgeMissing)")
         .contains("bridge kvmopbr9 does not exist");
     assertThat(waiting.getStatus().pid).isNull();
     env.client.resource(g).delete();

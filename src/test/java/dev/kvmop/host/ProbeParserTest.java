@@ -28,8 +28,10 @@ class ProbeParserTest {
                 + D
                 + "ns_d_u4\t-\tExited\t-\t-\tUnknown\n"
                 + "orphan 777\n"
-                + "orphan 778\n");
+                + "orphan 778\n"
+                + "net link=bridge up=1 gateway=set dhcp=running\n");
     assertThat(p.bootId()).isEqualTo("0b7e-boot");
+    assertThat(p.network()).isEqualTo("link=bridge up=1 gateway=set dhcp=running");
     assertThat(p.orphans()).containsExactly(777, 778);
     assertThat(p.guests()).hasSize(4);
     assertThat(p.guests().get(D + "ns_a_u1"))
@@ -47,6 +49,7 @@ class ProbeParserTest {
   void emptyOutputIsAnEmptyProbe() {
     HostProbe p = ProbeParser.parse("");
     assertThat(p.bootId()).isNull();
+    assertThat(p.network()).as("no net line").isNull();
     assertThat(p.guests()).isEmpty();
     assertThat(p.orphans()).isEmpty();
   }

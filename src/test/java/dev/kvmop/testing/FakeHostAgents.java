@@ -10,11 +10,15 @@ import dev.kvmop.host.HostException;
 import dev.kvmop.host.HostProbe;
 import dev.kvmop.host.LaunchedProcess;
 import dev.kvmop.host.LogTails;
+import dev.kvmop.host.NetworkState;
 import dev.kvmop.host.SshTarget;
+import dev.kvmop.net.DhcpLease;
+import dev.kvmop.net.NetworkSetup;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -69,6 +73,18 @@ public final class FakeHostAgents implements HostAgentFactory {
     /** Bridges present on the host; br0 by default. */
     public final List<String> bridges = new CopyOnWriteArrayList<>(List.of("br0"));
 
+    /** Bridges setUpNetwork created (managed), which tearDownNetwork removes again. */
+    public final List<String> createdBridges = new CopyOnWriteArrayList<>();
+
+    /** When set, setUpNetwork reports this problem (after creating nothing). */
+    public volatile NetworkState.Problem networkProblem;
+
+    /** Fixed leases by MAC, as writeLease and removeLease leave them. */
+    public final Map<String, DhcpLease> leases = new ConcurrentHashMap<>();
+
+    /** The network status line setUpNetwork left, which the probe reports; null before. */
+    public volatile String networkStatus;
+
     /** Build stamps per workDir; build step names run, in order. */
     public final Map<String, String> stamps = new ConcurrentHashMap<>();
 
@@ -83,7 +99,9 @@ public final class FakeHostAgents implements HostAgentFactory {
     /** Guest directory → its (last) process; a directory stays until {@code remove}. */
     public final Map<String, FakeProcess> guests = new ConcurrentHashMap<>();
 
-    /** "launch dir", "stop dir", "reset dir", "remove dir", in order. */
+    /**
+     * "launch dir", "stop dir", "reset dir", "remove dir", "lease mac", "unlease mac", in order.
+     */
     public final List<String> verbs = new CopyOnWriteArrayList<>();
 
     private final Map<String, HostException> failNext = new ConcurrentHashMap<>();
@@ -237,7 +255,37 @@ public final class FakeHostAgents implements HostAgentFactory {
                           dir, p.uuid, GuestProcess.State.Exited, null, null, p.exitCause));
             }
           });
-      return new HostProbe(bootId(), seen, List.of());
+      return new HostProbe(bootId(), seen, List.of(), networkStatus);
+    }
+
+    synchronized NetworkState setUpNetwork(NetworkSetup setup) {
+      String gateway = setup.gateway().isEmpty() ? "-" : "set";
+      if (networkProblem != null) {
+        networkStatus = "link=absent up=0 gateway=" + gateway + " dhcp=stopped";
+        return new NetworkState(
+            networkStatus, Optional.of(networkProblem), "fake " + networkProblem);
+      }
+      if (!bridges.contains(setup.bridge())) {
+        if (!setup.managed()) {
+          networkStatus = "link=absent up=0 gateway=" + gateway + " dhcp=off";
+          return new NetworkState(
+              networkStatus,
+              Optional.of(NetworkState.Problem.BridgeMissing),
+              "bridge " + setup.bridge() + " does not exist on the host");
+        }
+        bridges.add(setup.bridge());
+        createdBridges.add(setup.bridge());
+      }
+      networkStatus =
+          "link=bridge up=1 gateway=" + gateway + " dhcp=" + (setup.dhcp() ? "running" : "off");
+      return new NetworkState(networkStatus, Optional.empty(), "");
+    }
+
+    synchronized void tearDownNetwork() {
+      bridges.removeAll(createdBridges);
+      createdBridges.clear();
+      leases.clear();
+      networkStatus = null;
     }
   }
 
@@ -386,8 +434,29 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public boolean bridgeExists(String workDir, String bridge) {
-        return h.bridges.contains(bridge);
+      public NetworkState setUpNetwork(String workDir, NetworkSetup setup) {
+        calls.add("network " + target.address() + " " + workDir + " " + setup.bridge());
+        return h.setUpNetwork(setup);
+      }
+
+      @Override
+      public void tearDownNetwork(String workDir) {
+        calls.add("network-down " + target.address() + " " + workDir);
+        h.tearDownNetwork();
+      }
+
+      @Override
+      public void writeLease(String workDir, DhcpLease lease) {
+        calls.add("lease " + target.address() + " " + lease.line());
+        h.verbs.add("lease " + lease.mac());
+        h.leases.put(lease.mac(), lease);
+      }
+
+      @Override
+      public void removeLease(String workDir, String mac) {
+        calls.add("unlease " + target.address() + " " + mac);
+        h.verbs.add("unlease " + mac);
+        h.leases.remove(mac);
       }
 
       @Override

@@ -162,7 +162,10 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
       }
       directory.probed(
           hostId,
-          new HostDirectory.ProbeMark(next.at(), next.reachable() ? next.probe().bootId() : null));
+          next.reachable()
+              ? new HostDirectory.ProbeMark(
+                  next.at(), next.probe().bootId(), next.probe().network())
+              : new HostDirectory.ProbeMark(next.at(), null));
       ProbeSnapshot previous = snapshots.put(hostId, next);
       notifyChanges(hostId, previous, next);
     }

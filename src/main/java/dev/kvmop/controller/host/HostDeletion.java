@@ -14,7 +14,8 @@ import java.util.stream.Collectors;
 
 /**
  * A deleted host: waits until no KvmGuest names it, unloads the unused modules the operator loaded,
- * removes workDir, then lets the host go. A host that stays silent is released after {@link
+ * stops its dnsmasq and removes the bridge it created (a bridge it found stays), removes workDir,
+ * then lets the host go. A host that stays silent is released after {@link
  * #UNREACHABLE_DELETE_GRACE} with a Warning Event, its workDir left where it is.
  */
 final class HostDeletion {
@@ -98,6 +99,7 @@ final class HostDeletion {
               HostReasons.MODULES_KEPT,
               "kvm modules in use, left loaded: " + String.join(", ", inUse));
     }
+    agent.tearDownNetwork(round.spec().workDir);
     agent.removeWorkDir(round.spec().workDir);
   }
 

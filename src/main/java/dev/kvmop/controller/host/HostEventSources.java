@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Set;
@@ -16,15 +17,20 @@ import java.util.stream.Collectors;
  * What wakes a host besides its own edits: its Secret (found through an index of hosts by Secret),
  * and the KvmGuests that name it. The guests are read from this cache by hostRef: a guest created
  * before its host must count too, which JOSDK's secondary index (filled only when an event maps to
- * a known primary) misses.
+ * a known primary) misses. The hosts themselves are indexed by the bridge they manage, so that two
+ * hosts managing one bridge on one machine are found ({@link BridgeOwners}).
  */
 final class HostEventSources {
   static final String SECRET_INDEX = "kvmhost-by-secret";
+  static final String MANAGED_BRIDGE_INDEX = "kvmhost-by-managed-bridge";
 
   private InformerEventSource<KvmGuest, KvmHost> guests;
+  private IndexerResourceCache<KvmHost> hosts;
 
   List<EventSource<?, KvmHost>> prepare(EventSourceContext<KvmHost> ctx) {
-    ctx.getPrimaryCache().addIndexer(SECRET_INDEX, h -> List.of(secretKey(h)));
+    hosts = ctx.getPrimaryCache();
+    hosts.addIndexer(SECRET_INDEX, h -> List.of(secretKey(h)));
+    hosts.addIndexer(MANAGED_BRIDGE_INDEX, h -> BridgeOwners.key(h).stream().toList());
     var secrets =
         InformerEventSourceConfiguration.from(Secret.class, KvmHost.class)
             .withName("secrets")
@@ -68,6 +74,15 @@ final class HostEventSources {
                     && g.getSpec().hostRef != null
                     && name.equals(g.getSpec().hostRef.name))
         .toList();
+  }
+
+  /**
+   * The older KvmHost managing {@code host}'s bridge on its machine, or null (see BridgeOwners).
+   */
+  String bridgeManagedBefore(KvmHost host) {
+    return BridgeOwners.key(host)
+        .map(key -> BridgeOwners.managedBefore(host, hosts.byIndex(MANAGED_BRIDGE_INDEX, key)))
+        .orElse(null);
   }
 
   private static String secretKey(KvmHost h) {

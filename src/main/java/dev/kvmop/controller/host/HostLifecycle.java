@@ -35,7 +35,7 @@ final class HostLifecycle {
             new PrepareWorkDir(),
             new LoadModules(parts.build(), parts.transitions()),
             new CheckBuiltQemu(),
-            new CheckBridge(),
+            new CheckNetwork(),
             new FullCheckPassed(parts.fullChecks()));
   }
 

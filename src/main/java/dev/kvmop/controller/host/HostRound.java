@@ -41,6 +41,21 @@ final class HostRound {
   String probedQemu;
 
   /**
+   * The older KvmHost that manages the same bridge on the same machine (address, port, bridge), as
+   * "namespace/name"; null when there is none. Set by the reconciler from its cache.
+   */
+  String bridgeManagedBy;
+
+  /** The network's status line after {@link CheckNetwork} set it up (null before). */
+  String networkStatus;
+
+  /**
+   * False when the network waits for something the guest probe cannot see change, so the next
+   * reconcile must check fully again ({@link FullCheckPassed}).
+   */
+  boolean networkSettled = true;
+
+  /**
    * @param secret the Secret spec.credentialsSecretRef names, or null when there is none
    * @param guests the KvmGuests whose hostRef names this host
    * @param sink where a status goes that must be on record before the round is over

@@ -4,6 +4,7 @@ import dev.kvmop.api.HostKeyPolicy;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.ModulesMode;
 import dev.kvmop.api.Patterns;
+import dev.kvmop.net.NetworkValidation;
 import dev.kvmop.net.PoolValidation;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ public final class HostSpecValidation {
     validateQemuAndNetwork(spec, errors);
     validateKvm(spec.kvm, errors);
     errors.addAll(PoolValidation.validate(spec));
+    errors.addAll(NetworkValidation.validate(spec));
     return errors;
   }
 
@@ -82,8 +84,6 @@ public final class HostSpecValidation {
     }
     if (spec.network == null) {
       errors.add("spec.network: required");
-    } else {
-      require(errors, "spec.network.bridge", spec.network.bridge, Patterns.BRIDGE);
     }
   }
 

@@ -89,12 +89,15 @@ public class KvmHostReconciler implements Reconciler<KvmHost>, Cleaner<KvmHost> 
 
   private HostRound round(
       KvmHost host, Context<KvmHost> ctx, StatusWriter<KvmHostStatus, KvmHost> writer) {
-    return new HostRound(
-        host,
-        ctx.getSecondaryResource(Secret.class).orElse(null),
-        sources.guestsOf(host),
-        writer,
-        clock);
+    HostRound round =
+        new HostRound(
+            host,
+            ctx.getSecondaryResource(Secret.class).orElse(null),
+            sources.guestsOf(host),
+            writer,
+            clock);
+    round.bridgeManagedBy = sources.bridgeManagedBefore(host);
+    return round;
   }
 
   /** Made before the round changes the status: the writer keeps the status as received. */

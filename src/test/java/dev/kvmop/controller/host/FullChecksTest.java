@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class FullChecksTest {
   private static final Duration INTERVAL = Duration.ofSeconds(10);
   private static final Instant T0 = Instant.parse("2026-11-25T00:00:00Z");
+  private static final String NET = "link=bridge up=1 gateway=set dhcp=running";
 
   private Instant now = T0;
   private final Clock clock =
@@ -35,12 +36,12 @@ class FullChecksTest {
   private final FullChecks checks = new FullChecks(clock);
 
   private ProbeMark answered(Duration ago, String bootId) {
-    return new ProbeMark(now.minus(ago), bootId);
+    return new ProbeMark(now.minus(ago), bootId, NET);
   }
 
   @Test
   void aFreshProbeWithTheSameBootVouchesForAReadyHost() {
-    checks.passed("ns/h", 3L, "boot-1");
+    checks.passed("ns/h", 3L, "boot-1", NET);
     now = T0.plusSeconds(30);
     var mark = answered(Duration.ofSeconds(4), "boot-1");
     assertThat(checks.steady("ns/h", 3L, HostPhase.Ready, mark, INTERVAL)).contains(mark.at());
@@ -48,7 +49,7 @@ class FullChecksTest {
 
   @Test
   void aFullCheckIsDueWhenAnythingMayHaveChanged() {
-    checks.passed("ns/h", 3L, "boot-1");
+    checks.passed("ns/h", 3L, "boot-1", NET);
     now = T0.plusSeconds(30);
     var fresh = answered(Duration.ofSeconds(1), "boot-1");
     assertThat(checks.steady("ns/other", 3L, HostPhase.Ready, fresh, INTERVAL))
@@ -78,13 +79,26 @@ class FullChecksTest {
   }
 
   @Test
+  void aChangedNetworkStatusIsNotSteady() {
+    checks.passed("ns/h", 3L, "boot-1", NET);
+    now = T0.plusSeconds(30);
+    var dnsmasqGone = new ProbeMark(now, "boot-1", "link=bridge up=1 gateway=set dhcp=stopped");
+    assertThat(checks.steady("ns/h", 3L, HostPhase.Ready, dnsmasqGone, INTERVAL)).isEmpty();
+    var noNetworkLine = new ProbeMark(now, "boot-1");
+    assertThat(checks.steady("ns/h", 3L, HostPhase.Ready, noNetworkLine, INTERVAL)).isEmpty();
+    assertThat(
+            checks.steady("ns/h", 3L, HostPhase.Ready, answered(Duration.ZERO, "boot-1"), INTERVAL))
+        .isPresent();
+  }
+
+  @Test
   void factsAreReadAgainAfterFiveMinutesOrWhenForgotten() {
-    checks.passed("ns/h", 1L, "boot-1");
+    checks.passed("ns/h", 1L, "boot-1", NET);
     now = T0.plus(FullChecks.EVERY);
     assertThat(
             checks.steady("ns/h", 1L, HostPhase.Ready, answered(Duration.ZERO, "boot-1"), INTERVAL))
         .isEmpty();
-    checks.passed("ns/h", 1L, "boot-1");
+    checks.passed("ns/h", 1L, "boot-1", NET);
     checks.forget("ns/h");
     assertThat(
             checks.steady("ns/h", 1L, HostPhase.Ready, answered(Duration.ZERO, "boot-1"), INTERVAL))

@@ -18,6 +18,7 @@ import dev.kvmop.api.KvmHostStatus;
 import dev.kvmop.api.ModulesMode;
 import dev.kvmop.host.BuildException;
 import dev.kvmop.host.HostException;
+import dev.kvmop.host.NetworkState;
 import dev.kvmop.testing.FakeHostAgents.FakeHost;
 import dev.kvmop.testing.SshKeys;
 import dev.kvmop.testing.TestObjects;
@@ -47,7 +48,7 @@ class HostLifecycleTest {
           "probeFacts",
           "ensureWorkDir",
           "writeIfupScript",
-          "bridgeExists");
+          "setUpNetwork");
   static final List<String> READY_CONDITIONS =
       List.of(
           "SpecValid=True/Valid",
@@ -55,7 +56,7 @@ class HostLifecycleTest {
           "HostKeyVerified=True/Verified",
           "VirtualizationSupported=False/TcgOnly",
           "ModulesLoaded=True/TcgOnly",
-          "BridgeReady=True/BridgeFound",
+          "NetworkReady=True/BridgeFound",
           "Ready=True/Ready");
   static final Optional<Duration> INTERVAL = Optional.of(Duration.ofSeconds(10));
 
@@ -143,11 +144,40 @@ class HostLifecycleTest {
             .expect(Ready, "Ready")
             .conditions("VirtualizationSupported=True/CpuFlag", "ModulesLoaded=True/Builtin")
             .verbs(FULL_CHECK),
-        row("bridge missing: Ready, BridgeReady=False")
+        row("bridge missing: Ready, NetworkReady=False")
             .given(r -> fake(r).bridges.clear())
             .expect(Ready, "Ready")
-            .conditions("BridgeReady=False/BridgeMissing", "Ready=True/Ready")
+            .conditions("NetworkReady=False/BridgeMissing", "Ready=True/Ready")
             .verbs(FULL_CHECK),
+        row("managed bridge with DHCP: created, NetworkReady=True DhcpServing")
+            .spec(HostLifecycleTest::managedDhcp)
+            .given(r -> fake(r).bridges.clear())
+            .expect(Ready, "Ready")
+            .conditions("NetworkReady=True/DhcpServing", "Ready=True/Ready")
+            .verbs(FULL_CHECK)
+            .check(r -> assertThat(fake(r).createdBridges).containsExactly("br0")),
+        row("managed bridge without DHCP: NetworkReady=True BridgeUp")
+            .spec(s -> s.network.managed = true)
+            .expect(Ready, "Ready")
+            .conditions("NetworkReady=True/BridgeUp"),
+        row("dnsmasq missing: Ready, NetworkReady=False naming the package")
+            .spec(HostLifecycleTest::managedDhcp)
+            .given(r -> fake(r).networkProblem = NetworkState.Problem.DnsmasqMissing)
+            .expect(Ready, "Ready")
+            .conditions("NetworkReady=False/DnsmasqMissing", "Ready=True/Ready")
+            .verbs(FULL_CHECK),
+        row("another KvmHost manages the bridge: BridgeConflict, the network left alone")
+            .spec(HostLifecycleTest::managedDhcp)
+            .given(r -> r.bridgeManagedBy = "default/first")
+            .expect(Ready, "Ready")
+            .conditions("NetworkReady=False/BridgeConflict", "Ready=True/Ready")
+            .verbs(
+                "connect", "hostKeyFingerprint", "probeFacts", "ensureWorkDir", "writeIfupScript")
+            .check(
+                r ->
+                    assertThat(conditionMessage(r, "NetworkReady"))
+                        .contains(
+                            "KvmHost default/first already manages bridge br0 on 10.0.0.5:22")),
         row("Modprobe: the vendor module loaded, version reported")
             .spec(s -> s.kvm.modules = ModulesMode.Modprobe)
             .given(r -> fake(r).facts.virtualization = "svm")
@@ -162,7 +192,7 @@ class HostLifecycleTest {
                 "modprobe",
                 "moduleVersion",
                 "writeIfupScript",
-                "bridgeExists")
+                "setUpNetwork")
             .check(r -> assertThat(r.status().modules.loadedByOperator).isTrue())
             .check(r -> assertThat(r.status().modules.version).isEqualTo("fake-1")),
         row("modprobe fails: Failed")
@@ -182,7 +212,7 @@ class HostLifecycleTest {
                     List.of("sha256", "buildStamp"),
                     List.of("runBuildStep").stream().flatMap(v -> repeat(v, 6)).toList(),
                     List.of("loadedModules", "insmod", "insmod", "moduleVersion"),
-                    List.of("writeIfupScript", "bridgeExists")))
+                    List.of("writeIfupScript", "setUpNetwork")))
             .writes(7)
             .events("Normal Verify", "Normal KvmBuilt", "Normal Ready")
             .check(r -> assertThat(r.writes.get(0).phase).isEqualTo(Provisioning))
@@ -319,6 +349,48 @@ class HostLifecycleTest {
             .expect(Ready, "Ready")
             .verbs(FULL_CHECK)
             .writes(0),
+        row("Ready with DHCP, steady: the probe's network status vouches too")
+            .spec(HostLifecycleTest::managedDhcp)
+            .from(Ready, r -> steadyAfter(r, Duration.ofSeconds(10)))
+            .expect(Ready, "Ready")
+            .verbs("connect", "hostKeyFingerprint")
+            .writes(0),
+        row("Ready with DHCP, dnsmasq died: the probe shows it, a full check restarts it")
+            .spec(HostLifecycleTest::managedDhcp)
+            .from(
+                Ready,
+                r -> {
+                  fake(r).networkStatus = "link=bridge up=1 gateway=set dhcp=stopped";
+                  steadyAfter(r, Duration.ofSeconds(10));
+                })
+            .expect(Ready, "Ready")
+            .conditions("NetworkReady=True/DhcpServing")
+            .verbs(FULL_CHECK)
+            .check(r -> assertThat(fake(r).networkStatus).endsWith("dhcp=running")),
+        row("dnsmasq missing: not steady, every reconcile checks fully until it is installed")
+            .spec(HostLifecycleTest::managedDhcp)
+            .given(r -> fake(r).networkProblem = NetworkState.Problem.DnsmasqMissing)
+            .from(
+                Ready,
+                r -> {
+                  fake(r).networkProblem = null;
+                  steadyAfter(r, Duration.ofSeconds(10));
+                })
+            .expect(Ready, "Ready")
+            .conditions("NetworkReady=True/DhcpServing")
+            .verbs(FULL_CHECK),
+        row("BridgeConflict: not steady, the network is set up once the other host is gone")
+            .spec(HostLifecycleTest::managedDhcp)
+            .given(r -> r.bridgeManagedBy = "default/first")
+            .from(
+                Ready,
+                r -> {
+                  r.bridgeManagedBy = null;
+                  steadyAfter(r, Duration.ofSeconds(10));
+                })
+            .expect(Ready, "Ready")
+            .conditions("NetworkReady=True/DhcpServing")
+            .verbs(FULL_CHECK),
         row("Ready, host rebooted: a full check")
             .from(
                 Ready,
@@ -395,7 +467,14 @@ class HostLifecycleTest {
             .given(r -> fake(r).facts.virtualization = "vmx")
             .from(Ready, r -> {})
             .deleted(Optional.empty())
-            .verbs("connect", "loadedModules", "rmmod", "rmmod", "removeWorkDir", "forget")
+            .verbs(
+                "connect",
+                "loadedModules",
+                "rmmod",
+                "rmmod",
+                "tearDownNetwork",
+                "removeWorkDir",
+                "forget")
             .events()
             .check(r -> assertThat(r.fakes.host(ADDRESS).dirs).isEmpty())
             .check(r -> assertThat(r.fakes.host(ADDRESS).modules).isEmpty()),
@@ -404,9 +483,22 @@ class HostLifecycleTest {
             .given(r -> fake(r).facts.virtualization = "vmx")
             .from(Ready, r -> fake(r).modules.put("kvm", 1))
             .deleted(Optional.empty())
-            .verbs("connect", "loadedModules", "rmmod", "removeWorkDir", "forget")
+            .verbs(
+                "connect", "loadedModules", "rmmod", "tearDownNetwork", "removeWorkDir", "forget")
             .events("Normal ModulesKept")
             .check(r -> assertThat(r.fakes.host(ADDRESS).modules).containsOnlyKeys("kvm")),
+        row("deleted: the bridge it created is removed with its network")
+            .spec(HostLifecycleTest::managedDhcp)
+            .given(r -> fake(r).bridges.clear())
+            .from(Ready, r -> {})
+            .deleted(Optional.empty())
+            .verbs("connect", "tearDownNetwork", "removeWorkDir", "forget")
+            .check(r -> assertThat(fake(r).bridges).isEmpty()),
+        row("deleted: a bridge it found stays")
+            .spec(HostLifecycleTest::managedDhcp)
+            .from(Ready, r -> {})
+            .deleted(Optional.empty())
+            .check(r -> assertThat(fake(r).bridges).containsExactly("br0")),
         row("deleted with an invalid spec: nothing done on the host")
             .spec(s -> s.port = 70000)
             .from(Failed, r -> {})
@@ -678,6 +770,18 @@ class HostLifecycleTest {
   }
 
   /** Time passes; the guest probe heard the host, same boot, a second ago. */
+  static void managedDhcp(KvmHostSpec s) {
+    s.network.managed = true;
+    s.network.dhcp = true;
+    s.network.gateway = "10.0.0.1/24";
+  }
+
+  static String conditionMessage(HostRounds r, String type) {
+    return dev.kvmop.controller.StatusConditions.find(r.status().conditions, type)
+        .orElseThrow()
+        .getMessage();
+  }
+
   static void steadyAfter(HostRounds r, Duration passed) {
     r.clock.advance(passed);
     r.probed(Duration.ofSeconds(1), "boot-1");

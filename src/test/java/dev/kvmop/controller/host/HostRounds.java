@@ -61,6 +61,9 @@ final class HostRounds {
   Secret secret;
   final List<KvmGuest> guests = new ArrayList<>();
 
+  /** The older KvmHost that manages the same bridge, as the reconciler's cache would name it. */
+  String bridgeManagedBy;
+
   /** Status writes of the last reconcile (mid-reconcile and final). */
   final List<KvmHostStatus> writes = new ArrayList<>();
 
@@ -99,19 +102,27 @@ final class HostRounds {
           onRecord.setStatus(JSON.convertValue(status, KvmHostStatus.class));
           return true;
         };
-    return new HostRound(received, secret, guests, sink, clock);
+    HostRound round = new HostRound(received, secret, guests, sink, clock);
+    round.bridgeManagedBy = bridgeManagedBy;
+    return round;
   }
 
   KvmHostStatus status() {
     return onRecord.getStatus();
   }
 
-  /** The guest probe last heard the host {@code ago} with this boot id. */
+  /**
+   * The guest probe last heard the host {@code ago} with this boot id, and the network status the
+   * fake host has now.
+   */
   void probed(Duration ago, String bootId) {
     directory.probed(
         HostDirectory.hostId(
             onRecord.getMetadata().getNamespace(), onRecord.getMetadata().getName()),
-        new HostDirectory.ProbeMark(clock.instant().minus(ago), bootId));
+        new HostDirectory.ProbeMark(
+            clock.instant().minus(ago),
+            bootId,
+            fakes.host(onRecord.getSpec().address).networkStatus));
   }
 
   static <T> T copy(T value) {

@@ -240,7 +240,7 @@ class KvmHostReconcilerTest {
                             .get()
                             .getStatus()
                             .conditions,
-                        Conditions.BRIDGE_READY)
+                        Conditions.NETWORK_READY)
                     .map(Condition::getReason)
                     .orElse(""),
             "BridgeMissing"::equals);

@@ -17,9 +17,10 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Deleting a guest: stop qemu (graceful, then forced), remove its directory, release its address,
- * and only then let the finalizer go. A silent host holds the finalizer for a bounded time, after
- * which the guest is released with a Warning Event: the process may still run there.
+ * Deleting a guest: stop qemu (graceful, then forced), remove its directory and its DHCP lease,
+ * release its address, and only then let the finalizer go. A silent host holds the finalizer for a
+ * bounded time, after which the guest is released with a Warning Event: the process may still run
+ * there.
  */
 public final class GuestDeletion {
   static final Duration UNREACHABLE_GRACE = Duration.ofMinutes(5);
@@ -80,6 +81,7 @@ public final class GuestDeletion {
         STOP_CRASH_DELAY,
         () -> agent.stop(dir, run.uid(), Duration.ofSeconds(run.spec().gracePeriodSeconds)));
     agent.removeGuestDir(dir);
+    Leases.withdraw(run, entry.get(), agent);
     CrashPoints.reach(CrashPoints.BEFORE_RELEASE);
   }
 

@@ -13,13 +13,14 @@ import dev.kvmop.api.NetworkType;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.HostException;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
  * The host side of a guest's reconcile. Before any phase handler: does the host exist, does this
- * operator process know it, is it usable, is a Bridge guest's bridge there, does it answer? After a
- * handler's host command failed: what is known now. A launched guest whose host is in trouble is
+ * operator process know it, is it usable, is a Bridge guest's network ready, does it answer? After
+ * a handler's host command failed: what is known now. A launched guest whose host is in trouble is
  * Unknown (never relaunched elsewhere, never Failed); one not launched waits in Pending.
  */
 final class HostGate {
@@ -68,15 +69,18 @@ final class HostGate {
           GuestReasons.HOST_NOT_READY,
           "KvmHost " + hostName + (phase == null ? " is not ready yet" : " is " + phase));
     }
-    if (!run.launched() && bridgeMissing(run, host.get())) {
+    Optional<Condition> network =
+        run.launched() ? Optional.empty() : networkNotReady(run, host.get());
+    if (network.isPresent()) {
       return waitForHost(
           run,
-          GuestReasons.BRIDGE_MISSING,
+          GuestReasons.NETWORK_NOT_READY,
           "KvmHost "
               + hostName
-              + ": bridge "
-              + host.get().getSpec().network.bridge
-              + " does not exist on the host");
+              + " has NetworkReady=False ("
+              + network.get().getReason()
+              + "): "
+              + network.get().getMessage());
     }
     var snapshot = services.probes().snapshot(run.hostId()).orElse(null);
     if (entry.get().phase() == HostPhase.Unreachable
@@ -102,12 +106,13 @@ final class HostGate {
     return Outcome.requeue(Duration.ofSeconds(10));
   }
 
-  private static boolean bridgeMissing(GuestRun run, KvmHost host) {
-    return run.spec().network.type == NetworkType.Bridge
-        && host.getStatus() != null
-        && StatusConditions.find(host.getStatus().conditions, Conditions.BRIDGE_READY)
-            .filter(cond -> Conditions.FALSE.equals(cond.getStatus()))
-            .isPresent();
+  /** The host's NetworkReady=False condition, when a Bridge guest has to wait for it. */
+  private static Optional<Condition> networkNotReady(GuestRun run, KvmHost host) {
+    if (run.spec().network.type != NetworkType.Bridge || host.getStatus() == null) {
+      return Optional.empty();
+    }
+    return StatusConditions.find(host.getStatus().conditions, Conditions.NETWORK_READY)
+        .filter(cond -> Conditions.FALSE.equals(cond.getStatus()));
   }
 
   private Verdict waitForHost(GuestRun run, String reason, String message) {

@@ -13,6 +13,7 @@ import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.controller.StatusSink;
 import dev.kvmop.host.GuestLaunch;
+import dev.kvmop.host.HostAgent;
 import dev.kvmop.host.HostException;
 import dev.kvmop.host.LaunchedProcess;
 import dev.kvmop.qemu.GuestDirs;
@@ -101,8 +102,10 @@ final class Launch implements PhaseHandler {
         .transitions()
         .enter(run, GuestPhase.Starting, GuestReasons.LAUNCHING, "launching qemu");
     LaunchedProcess p;
+    HostAgent agent = services.agent(host);
+    Leases.deliver(run, host, agent);
     try {
-      p = services.agent(host).launch(new GuestLaunch(dirs.dir(), argv, run.uid()));
+      p = agent.launch(new GuestLaunch(dirs.dir(), argv, run.uid()));
     } catch (HostException e) {
       if (e.reason() != HostException.Reason.CommandFailed) {
         throw e;

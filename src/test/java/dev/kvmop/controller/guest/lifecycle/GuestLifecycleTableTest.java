@@ -9,11 +9,13 @@ import dev.kvmop.api.ExitReason;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.HostReasons;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHostStatus;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.api.RunStrategy;
+import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.HostException;
 import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -406,13 +408,21 @@ class GuestLifecycleTableTest {
             .edges("Starting --> Pending")
             .expect(GuestPhase.Pending)
             .conditions("Scheduled=False/HostNotFound"),
-        row("Stopped Bridge guest, bridge missing: Pending (BridgeMissing)")
+        row("Stopped Bridge guest, host network not ready: Pending (NetworkNotReady)")
             .given(GuestLifecycleTableTest::stopped)
             .when(w -> w.spec(s -> s.network.type = NetworkType.Bridge))
-            .when(w -> w.host.setStatus(bridgeMissing()))
+            .when(w -> w.host.setStatus(networkNotReady()))
             .edges("Stopped --> Pending")
             .expect(GuestPhase.Pending)
-            .conditions("Scheduled=False/BridgeMissing"),
+            .conditions("Scheduled=False/NetworkNotReady")
+            .check(
+                w ->
+                    assertThat(
+                            StatusConditions.find(w.status().conditions, "Scheduled")
+                                .orElseThrow()
+                                .getMessage())
+                        .contains("NetworkReady=False (DnsmasqMissing)")
+                        .contains("dnsmasq-base")),
         row("Succeeded, host does not answer: Pending (HostUnreachable)")
             .given(GuestLifecycleTableTest::succeeded)
             .when(LifecycleWorld::probeFails)
@@ -658,14 +668,15 @@ class GuestLifecycleTableTest {
     return g;
   }
 
-  static KvmHostStatus bridgeMissing() {
+  static KvmHostStatus networkNotReady() {
     KvmHostStatus s = new KvmHostStatus();
     s.phase = HostPhase.Ready;
     s.conditions.add(
         new ConditionBuilder()
-            .withType(Conditions.BRIDGE_READY)
+            .withType(Conditions.NETWORK_READY)
             .withStatus(Conditions.FALSE)
-            .withReason(GuestReasons.BRIDGE_MISSING)
+            .withReason(HostReasons.DNSMASQ_MISSING)
+            .withMessage("dnsmasq is not installed on the host (Debian package dnsmasq-base)")
             .build());
     return s;
   }
