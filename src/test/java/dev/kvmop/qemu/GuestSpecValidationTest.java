@@ -164,7 +164,7 @@ class GuestSpecValidationTest {
                 + " \"iso\"",
             "spec.disks[1].bus: must be one of [ide, none, scsi, sd, virtio], got null",
             "spec.disks[2]: required",
-            "spec.disks[3].path: required",
+            "spec.disks[3]: needs one of path, image and empty",
             "spec.kernel.initrd: must be an absolute path, got \"initrd\"",
             "spec.kernel.initrd: needs spec.kernel.path");
   }
