@@ -47,7 +47,8 @@ class HostLifecycleTest {
           "probeFacts",
           "ensureWorkDir",
           "writeIfupScript",
-          "bridgeExists");
+          "bridgeExists",
+          "cachedImages");
   static final List<String> READY_CONDITIONS =
       List.of(
           "SpecValid=True/Valid",
@@ -162,7 +163,8 @@ class HostLifecycleTest {
                 "modprobe",
                 "moduleVersion",
                 "writeIfupScript",
-                "bridgeExists")
+                "bridgeExists",
+                "cachedImages")
             .check(r -> assertThat(r.status().modules.loadedByOperator).isTrue())
             .check(r -> assertThat(r.status().modules.version).isEqualTo("fake-1")),
         row("modprobe fails: Failed")
@@ -182,7 +184,7 @@ class HostLifecycleTest {
                     List.of("sha256", "buildStamp"),
                     List.of("runBuildStep").stream().flatMap(v -> repeat(v, 6)).toList(),
                     List.of("loadedModules", "insmod", "insmod", "moduleVersion"),
-                    List.of("writeIfupScript", "bridgeExists")))
+                    List.of("writeIfupScript", "bridgeExists", "cachedImages")))
             .writes(7)
             .events("Normal Verify", "Normal KvmBuilt", "Normal Ready")
             .check(r -> assertThat(r.writes.get(0).phase).isEqualTo(Provisioning))

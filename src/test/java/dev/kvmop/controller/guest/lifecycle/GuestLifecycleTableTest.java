@@ -128,6 +128,7 @@ class GuestLifecycleTableTest {
     rows.addAll(specAndHostTrouble());
     rows.addAll(deletion());
     rows.addAll(phaseKept());
+    rows.addAll(DiskRows.rows());
     return rows;
   }
 
