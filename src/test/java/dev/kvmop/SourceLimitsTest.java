@@ -26,7 +26,8 @@ class SourceLimitsTest {
           "^( *)(@\\w+(\\([^)]*\\))? )*((public|protected|private|static|final|abstract|synchronized"
               + "|default|native) )*(<[^>]+> )?[\\w.<>\\[\\]][\\w.<>\\[\\], ?]* \\w+\\(.*");
   private static final Pattern NOT_A_METHOD =
-      Pattern.compile("^ *(return|new|throw|if|else|for|while|switch|case|try|catch|do|\\S+ record|record|class|interface|enum) .*");
+      Pattern.compile(
+          "^ *(return|new|throw|if|else|for|while|switch|case|try|catch|do|\\S+ record|record|class|interface|enum) .*");
 
   @Test
   void noFileOverTheLimit() throws IOException {
