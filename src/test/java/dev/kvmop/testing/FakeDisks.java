@@ -26,6 +26,9 @@ public final class FakeDisks {
   /** URL → image it serves; a URL not here answers 404. */
   public final Map<String, Image> served = new ConcurrentHashMap<>();
 
+  /** URL → the host's error when fetching it (no route, no space left, ...). */
+  public final Map<String, String> failing = new ConcurrentHashMap<>();
+
   /** hostPath → image file at that path. */
   public final Map<String, Image> files = new ConcurrentHashMap<>();
 
@@ -68,6 +71,9 @@ public final class FakeDisks {
     if (f.url() != null) {
       if (noDownloader) {
         return failed(ImageFetch.Outcome.NoDownloader, "the host has neither curl nor wget");
+      }
+      if (failing.containsKey(f.url())) {
+        return failed(ImageFetch.Outcome.Failed, failing.get(f.url()));
       }
       image = served.get(f.url());
       if (image == null) {

@@ -210,8 +210,13 @@ public final class ImageFetches {
     return s instanceof FetchState.Failed f ? f.kind() + ": " + f.detail() : s.toString();
   }
 
+  /**
+   * One job per host and source: guests naming the same URL share it. Two URLs that claim the
+   * same sha256 are fetched each (the host's per-image lock then fetches the second only when the
+   * first did not land), so one failing URL does not decide for the other.
+   */
   private static String key(String hostId, ImageSource source) {
-    return hostId + "\n" + source.job();
+    return hostId + "\n" + source.job() + "\n" + source.where();
   }
 
   /** One image on one host; guarded by its own monitor. */
