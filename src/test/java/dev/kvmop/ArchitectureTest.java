@@ -26,6 +26,7 @@ class ArchitectureTest {
             "dev.kvmop.host..",
             "dev.kvmop.qemu..",
             "dev.kvmop.net..",
+            "dev.kvmop.cloudinit..",
             "dev.kvmop.metrics..",
             "dev.kvmop.local..")
         .check(MAIN);
@@ -35,10 +36,15 @@ class ArchitectureTest {
   void pureCodeUsesOnlyApiAndTheJdk() {
     noClasses()
         .that()
-        .resideInAnyPackage("dev.kvmop.qemu..", "dev.kvmop.net..")
+        .resideInAnyPackage("dev.kvmop.qemu..", "dev.kvmop.net..", "dev.kvmop.cloudinit..")
         .should()
         .dependOnClassesThat()
-        .resideOutsideOfPackages("dev.kvmop.api..", "dev.kvmop.qemu..", "dev.kvmop.net..", "java..")
+        .resideOutsideOfPackages(
+            "dev.kvmop.api..",
+            "dev.kvmop.qemu..",
+            "dev.kvmop.net..",
+            "dev.kvmop.cloudinit..",
+            "java..")
         .check(MAIN);
   }
 
@@ -58,7 +64,11 @@ class ArchitectureTest {
     noClasses()
         .that()
         .resideInAnyPackage(
-            "dev.kvmop.api..", "dev.kvmop.host..", "dev.kvmop.qemu..", "dev.kvmop.net..")
+            "dev.kvmop.api..",
+            "dev.kvmop.host..",
+            "dev.kvmop.qemu..",
+            "dev.kvmop.net..",
+            "dev.kvmop.cloudinit..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.javaoperatorsdk..")

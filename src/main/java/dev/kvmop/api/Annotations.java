@@ -8,5 +8,8 @@ public final class Annotations {
   /** A new value stops and starts the guest once. */
   public static final String RESTART = "kvmop.dev/restart";
 
+  /** A new value stops the guest, recreates its image and empty disks fresh and starts it once. */
+  public static final String REIMAGE = "kvmop.dev/reimage";
+
   private Annotations() {}
 }

@@ -24,6 +24,10 @@ public final class Conditions {
   // KvmGuest
   public static final String SCHEDULED = "Scheduled";
   public static final String ADDRESS_ASSIGNED = "AddressAssigned";
+
+  /** Image and empty disks made, base images in the host's cache, the cloud-init seed written. */
+  public static final String DISKS_READY = "DisksReady";
+
   public static final String PROCESS_RUNNING = "ProcessRunning";
 
   private Conditions() {}

@@ -59,6 +59,39 @@ public final class GuestReasons {
   /** Every pool address is held; the guest gets one as soon as one frees. */
   public static final String POOL_EXHAUSTED = "PoolExhausted";
 
+  // --- disks and first boot (condition DisksReady) ---
+
+  /**
+   * DisksReady=False, Scheduled: a base image is being fetched; the message has bytes done/total.
+   */
+  public static final String DOWNLOADING = "Downloading";
+
+  /** DisksReady=False: the host could not fetch an image (its error); retried with backoff. */
+  public static final String DOWNLOAD_FAILED = "DownloadFailed";
+
+  /** DisksReady=False: an image's sha256 is not the one in the spec; the download was removed. */
+  public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
+
+  /** DisksReady=False: the host has neither curl nor wget to fetch an image with. */
+  public static final String DOWNLOADER_MISSING = "DownloaderMissing";
+
+  /** DisksReady=False: an image's hostPath does not exist on the host. */
+  public static final String IMAGE_NOT_FOUND = "ImageNotFound";
+
+  /**
+   * DisksReady=False, Failed: a disk's source changed after the disk was made; reimage to apply.
+   */
+  public static final String DISK_SOURCE_CHANGED = "DiskSourceChanged";
+
+  /** DisksReady=False: the userDataSecretRef Secret or its key userdata does not exist. */
+  public static final String USER_DATA_NOT_FOUND = "UserDataNotFound";
+
+  /** DisksReady=False: the user-data in the Secret is larger than 64 KiB. */
+  public static final String USER_DATA_TOO_LARGE = "UserDataTooLarge";
+
+  /** DisksReady=True: image and empty disks made, the cloud-init seed written. */
+  public static final String PREPARED = "Prepared";
+
   // --- launch ---
 
   /** runStrategy is Halted: the guest is (being) stopped and is not launched. */
@@ -112,6 +145,9 @@ public final class GuestReasons {
 
   /** Event: the guest was (stopped and) started for a new kvmop.dev/restart token. */
   public static final String RESTARTED = "Restarted";
+
+  /** Event: the guest was stopped, its disks made afresh and started for kvmop.dev/reimage. */
+  public static final String REIMAGED = "Reimaged";
 
   /** Warning Event: a kvmop.dev/reset token arrived while no qemu ran; nothing was reset. */
   public static final String RESET_SKIPPED = "ResetSkipped";

@@ -144,6 +144,9 @@ public final class HostReasons {
   /** Normal Event: a kvm build finished (once per build). */
   public static final String KVM_BUILT = "KvmBuilt";
 
+  /** Normal Event: least recently used images no guest uses were removed from the cache. */
+  public static final String IMAGES_EVICTED = "ImagesEvicted";
+
   /** Normal Event at deletion: modules the operator loaded stay, something uses them. */
   public static final String MODULES_KEPT = "ModulesKept";
 

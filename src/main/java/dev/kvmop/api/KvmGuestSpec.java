@@ -56,6 +56,10 @@ public class KvmGuestSpec {
   @JsonPropertyDescription("Disks, in order.")
   public List<Disk> disks = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "First-boot configuration (cloud-init NoCloud seed). Absent: no seed drive is attached.")
+  public CloudInit cloudInit;
+
   @JsonPropertyDescription("Optional direct kernel boot.")
   public Kernel kernel;
 
@@ -81,17 +85,39 @@ public class KvmGuestSpec {
       "Seconds between QMP system_powerdown and SIGTERM when stopping; SIGKILL follows.")
   public Integer gracePeriodSeconds = 30;
 
-  /** One disk. */
+  /**
+   * One disk, from exactly one source: a file on the host used in place ({@code path}), a base
+   * image the guest's own copy-on-write disk is made from ({@code image}), or a blank disk that
+   * belongs to the guest ({@code empty}).
+   */
+  @ValidationRule(
+      value =
+          "(has(self.path) ? 1 : 0) + (has(self.image) ? 1 : 0) + (has(self.empty) ? 1 : 0) == 1",
+      message = "a disk needs exactly one of path, image and empty")
   public static class Disk {
-    @Required
     @Pattern(Patterns.ABSOLUTE_PATH)
     @Size(max = 4096)
-    @JsonPropertyDescription("Absolute path of the image on the host.")
+    @JsonPropertyDescription("Absolute path of an image file on the host, used in place.")
     public String path;
+
+    @JsonPropertyDescription(
+        "A base image, fetched once per host into its image cache (<workDir>/images/<sha256>);"
+            + " the guest gets its own qcow2 disk backed by it (<guest dir>/disk-<index>.qcow2).")
+    public Image image;
+
+    @Pattern(Patterns.QUANTITY)
+    @JsonPropertyDescription(
+        "With image: the guest's disk is at least this big (e.g. 10Gi); not smaller than the"
+            + " image's virtual size. Applies when the disk is made (first start, reimage).")
+    public String size;
+
+    @JsonPropertyDescription("A blank qcow2 disk of this size that belongs to the guest.")
+    public Empty empty;
 
     @Default("qcow2")
     @Pattern("^(qcow2|raw|vmdk|vdi|vhdx|qed)$")
-    @JsonPropertyDescription("Image format.")
+    @JsonPropertyDescription(
+        "Format of the file at path. Image and empty disks are always qcow2 files of the guest.")
     public String format = "qcow2";
 
     @Default("virtio")
@@ -102,6 +128,77 @@ public class KvmGuestSpec {
     @Default("false")
     @JsonPropertyDescription("Attach read-only.")
     public Boolean readOnly = false;
+  }
+
+  /** A base image: a URL the host fetches, or a file already on the host. */
+  @ValidationRule(
+      value = "has(self.url) != has(self.hostPath)",
+      message = "exactly one of url and hostPath must be set")
+  @ValidationRule(
+      value = "!has(self.url) || has(self.sha256)",
+      message = "image.sha256 is required with image.url")
+  public static class Image {
+    @Pattern("^https?://[^\\s]+$")
+    @Size(max = 4096)
+    @JsonPropertyDescription("http(s) URL the host downloads the image from (curl or wget).")
+    public String url;
+
+    @Pattern(Patterns.ABSOLUTE_PATH)
+    @Size(max = 4096)
+    @JsonPropertyDescription(
+        "Absolute path of an image already on the host; copied into the image cache.")
+    public String hostPath;
+
+    @Pattern(Patterns.SHA256)
+    @JsonPropertyDescription(
+        "Expected sha256 of the image, hex. Required with url; with hostPath optional (then"
+            + " computed on the host at first use).")
+    public String sha256;
+
+    @Default("qcow2")
+    @Pattern("^(qcow2|raw)$")
+    @JsonPropertyDescription("Format of the image: qcow2 or raw.")
+    public String format = "qcow2";
+  }
+
+  /** A blank disk. */
+  public static class Empty {
+    @Required
+    @Pattern(Patterns.QUANTITY)
+    @JsonPropertyDescription("Size of the blank disk, e.g. 2Gi.")
+    public String size;
+  }
+
+  /**
+   * First-boot configuration delivered as a cloud-init NoCloud seed: a read-only drive labelled
+   * cidata holding meta-data, user-data and network-config. Rewritten at each start.
+   */
+  @ValidationRule(
+      value = "!(has(self.userData) && size(self.userData) > 0 && has(self.userDataSecretRef))",
+      message = "give userData or userDataSecretRef, not both")
+  public static class CloudInit {
+    @Size(max = 65536)
+    @JsonPropertyDescription(
+        "user-data, inline (at most 64 KiB), e.g. \"#cloud-config\\n...\". Never shown in"
+            + " status, Events or logs.")
+    public String userData;
+
+    @JsonPropertyDescription(
+        "Secret in the guest's namespace whose key userdata holds the user-data (read at each"
+            + " start).")
+    public ObjectRef userDataSecretRef;
+
+    @Size(max = 64)
+    @JsonPropertyDescription(
+        "SSH public keys merged into the #cloud-config user-data (ssh_authorized_keys).")
+    public List<String> sshAuthorizedKeys = new ArrayList<>();
+
+    @Size(max = 65536)
+    @JsonPropertyDescription(
+        "network-config to use as it is. Empty: generated from the guest's pool address (the NIC"
+            + " matched by its MAC, a static address with the prefix of the host's"
+            + " network.gateway, the gateway as default route, network.nameservers).")
+    public String networkData;
   }
 
   /** Direct kernel boot. */

@@ -15,7 +15,8 @@ public class KvmGuestStatus {
   @JsonPropertyDescription("metadata.generation of the spec this status describes.")
   public Long observedGeneration;
 
-  @JsonPropertyDescription("SpecValid, Scheduled, AddressAssigned, ProcessRunning, Ready.")
+  @JsonPropertyDescription(
+      "SpecValid, Scheduled, AddressAssigned, DisksReady, ProcessRunning, Ready.")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("Name of the KvmHost the guest is placed on.")
@@ -77,7 +78,7 @@ public class KvmGuestStatus {
     }
   }
 
-  /** Action tokens (annotations kvmop.dev/reset and kvmop.dev/restart) already carried out. */
+  /** Action tokens (annotations kvmop.dev/reset, restart and reimage) already carried out. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Actions {
     @JsonPropertyDescription("Last kvmop.dev/reset token carried out.")
@@ -85,5 +86,8 @@ public class KvmGuestStatus {
 
     @JsonPropertyDescription("Last kvmop.dev/restart token carried out.")
     public String restart;
+
+    @JsonPropertyDescription("Last kvmop.dev/reimage token carried out.")
+    public String reimage;
   }
 }

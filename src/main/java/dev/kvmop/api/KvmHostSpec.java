@@ -96,6 +96,9 @@ public class KvmHostSpec {
   @JsonPropertyDescription("Host networking for Bridge guests.")
   public Network network = new Network();
 
+  @JsonPropertyDescription("The cache of base images that guests' image disks are made from.")
+  public ImageCache imageCache = new ImageCache();
+
   @JsonPropertyDescription("Explicit {mac, ip} entries of the address pool, in allocation order.")
   public List<AddressEntry> addresses = new ArrayList<>();
 
@@ -184,6 +187,16 @@ public class KvmHostSpec {
     @Pattern(Patterns.ABSOLUTE_PATH)
     @JsonPropertyDescription("Absolute path of a tarball already on the host.")
     public String hostPath;
+  }
+
+  /** The host's image cache, {@code <workDir>/images}. */
+  public static class ImageCache {
+    @Default("50Gi")
+    @Pattern(Patterns.QUANTITY)
+    @JsonPropertyDescription(
+        "When the cache holds more than this, the least recently used images that no guest on"
+            + " the host uses are removed.")
+    public String maxSize = "50Gi";
   }
 
   /** Host networking. */

@@ -34,6 +34,9 @@ public class KvmHostStatus {
   @JsonPropertyDescription("Guests on this host.")
   public GuestCounts guests;
 
+  @JsonPropertyDescription("The image cache (<workDir>/images) as last swept.")
+  public ImageCacheStatus imageCache;
+
   @JsonPropertyDescription("qemu processes carrying the operator's marker but no KvmGuest.")
   public Integer orphanedProcesses;
 
@@ -101,6 +104,16 @@ public class KvmHostStatus {
 
     @JsonPropertyDescription("allocated/total, for kubectl.")
     public String summary;
+  }
+
+  /** Image cache usage. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ImageCacheStatus {
+    @JsonPropertyDescription("Base images in the cache.")
+    public Integer images;
+
+    @JsonPropertyDescription("Bytes they take.")
+    public Long bytes;
   }
 
   /** Guest counts. */

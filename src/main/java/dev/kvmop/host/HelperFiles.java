@@ -29,6 +29,9 @@ final class HelperFiles {
    */
   static final HostScript CONSOLE = HostScript.resource("kvmop-console.pl", "0644");
 
+  /** The image cache and the guests' own disks (fetch, prepare, wipe, list, evict). */
+  static final HostScript DISKS = HostScript.resource("kvmop-disks", "0755");
+
   /** The template the {@code ifup} verb copies to {@code <workDir>/qemu-ifup}. */
   static final HostScript IFUP = HostScript.resource("qemu-ifup", "0755");
 
@@ -39,7 +42,7 @@ final class HelperFiles {
    * In install order: the entry point last, so that a verb started on another connection while they
    * are replaced never runs a new {@code kvmop-guest} against an old perl half.
    */
-  static final List<HostScript> INSTALLED = List.of(PERL, CONSOLE, IFUP, NET, HELPER);
+  static final List<HostScript> INSTALLED = List.of(PERL, CONSOLE, IFUP, NET, DISKS, HELPER);
 
   /** Installs {@link #INSTALLED} in one round trip, skipping files whose sha256 matches. */
   private static final HostScript INSTALL = HostScript.resource("kvmop-install", null);

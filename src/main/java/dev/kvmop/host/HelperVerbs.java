@@ -5,12 +5,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs verbs of the helpers in {@code <workDir>/bin} ({@code kvmop-guest}, {@code kvmop-net}) over
- * one connection, installing the helper files first when this connection has not verified them yet
- * (see {@link HelperFiles}).
+ * Runs verbs of the helpers installed under {@code <workDir>/bin} ({@code kvmop-guest}, {@code
+ * kvmop-net}, {@code kvmop-disks}) over one connection, installing the helper files first when this
+ * connection has not verified them yet (see {@link HelperFiles}).
  */
 final class HelperVerbs {
   private static final Duration INSTALL_TIMEOUT = Duration.ofSeconds(20);
+
+  /**
+   * One verb of an installed helper.
+   *
+   * @param file the helper's file name in {@code <workDir>/bin}
+   * @param input its standard input, or null (see {@link Command#input()})
+   * @param ownChannel whether it runs on an SSH channel of its own (a long job) rather than on the
+   *     pooled shell
+   */
+  record Call(
+      String file,
+      String op,
+      Duration timeout,
+      List<String> args,
+      String input,
+      boolean ownChannel) {
+    Call {
+      args = List.copyOf(args);
+    }
+
+    static Call of(String file, String op, Duration timeout, List<String> args) {
+      return new Call(file, op, timeout, args, null, false);
+    }
+  }
 
   private final RemoteShell shell;
 
@@ -27,35 +51,43 @@ final class HelperVerbs {
    */
   CommandResult run(String workDir, String op, Duration timeout, List<String> args)
       throws HostException {
-    return run(HelperFiles.NAME, workDir, op, timeout, args);
+    return run(workDir, Call.of(HelperFiles.NAME, op, timeout, args));
   }
 
   /** Like {@link #run(String, String, Duration, List)}, for the installed helper {@code name}. */
   CommandResult run(String name, String workDir, String op, Duration timeout, List<String> args)
       throws HostException {
-    // Every helper file is installed and verified together, under the entry point's path.
+    return run(workDir, Call.of(name, op, timeout, args));
+  }
+
+  /** Runs {@code call}, as {@link #run(String, String, Duration, List)} runs kvmop-guest. */
+  CommandResult run(String workDir, Call call) throws HostException {
     String helper = HelperFiles.helperPath(workDir);
-    List<String> argv = new ArrayList<>(args.size() + 1);
-    argv.add(HelperFiles.helperPath(workDir, name));
-    argv.addAll(args);
+    List<String> argv = new ArrayList<>(call.args().size() + 1);
+    argv.add(HelperFiles.binDir(workDir) + "/" + call.file());
+    argv.addAll(call.args());
+    Command command = new Command(call.op(), argv, call.timeout(), call.input());
     ensureInstalled(workDir, helper);
-    CommandResult r = shell.run(new Command(op, argv, timeout));
+    CommandResult r = send(command, call.ownChannel());
     if (r.exitCode() == 126 || r.exitCode() == 127) {
       HelperFiles.forget(shell, helper);
       ensureInstalled(workDir, helper);
-      r = shell.run(new Command(op, argv, timeout));
+      r = send(command, call.ownChannel());
     }
-    if (r.exitCode() > 128) {
+    if (r.exitCode() > 128 || r.exitCode() < 0) {
       // The helper fails with exit 1 on its own; a signal ended it (its session hung up, it was
       // killed), so whether the verb took effect is unknown: retry it, do not count a failure.
       throw new HostException(
           HostException.Reason.Unreachable,
-          op + " ended by signal " + (r.exitCode() - 128) + "; whether it took effect is unknown");
+          call.op()
+              + " ended by a signal ("
+              + r.exitCode()
+              + "); whether it took effect is unknown");
     }
     if (!r.ok()) {
       throw new HostException(
           HostException.Reason.CommandFailed,
-          op + " failed (exit " + r.exitCode() + "): " + r.tail(8));
+          call.op() + " failed (exit " + r.exitCode() + "): " + r.tail(8));
     }
     return r;
   }
@@ -72,6 +104,10 @@ final class HelperVerbs {
     argv.addAll(args);
     ensureInstalled(workDir, helper);
     return shell.start(new Command(op, argv, timeout));
+  }
+
+  private CommandResult send(Command command, boolean ownChannel) throws HostException {
+    return ownChannel ? shell.runOnOwnChannel(command) : shell.run(command);
   }
 
   private void ensureInstalled(String workDir, String helper) throws HostException {

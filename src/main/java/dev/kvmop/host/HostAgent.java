@@ -128,4 +128,36 @@ public interface HostAgent {
    * last 50 lines of its output) when it fails, unless the step ignores failure.
    */
   void runBuildStep(BuildStep step) throws HostException;
+
+  // --- the image cache and the guests' own disks (<workDir>/images, <guest dir>/disk-<i>.qcow2)
+
+  /**
+   * Fetches an image into the cache on a channel of its own (long): under a lock per image, to a
+   * temporary name, verified, renamed. An image already cached is not fetched again, so concurrent
+   * or repeated calls fetch once. A failure is a {@link ImageFetch.Result}, not an exception; the
+   * temporary file is then gone.
+   */
+  ImageFetch.Result fetchImage(ImageFetch fetch) throws HostException;
+
+  /** How far the fetch job {@code job} below {@code workDir} is (for progress). */
+  ImageFetch.Progress imageProgress(String workDir, String job) throws HostException;
+
+  /**
+   * Makes the guest's missing disks from cached images or blank, keeps those already there, and
+   * writes (or removes) its seed. Idempotent.
+   */
+  DiskSetup.Report prepareDisks(DiskSetup setup) throws HostException;
+
+  /** Removes the guest's own disks (for a reimage); fails while its qemu runs. */
+  void wipeDisks(String guestDir) throws HostException;
+
+  /** The cached images and the ones guest disks use. */
+  CachedImages cachedImages(String workDir) throws HostException;
+
+  /**
+   * Removes these images from the cache unless a guest disk uses them (checked under the cache
+   * lock); returns those removed.
+   */
+  java.util.List<String> evictImages(String workDir, java.util.List<String> sha256s)
+      throws HostException;
 }

@@ -25,7 +25,7 @@ public final class ShellHostAgent implements HostAgent {
   static final HostScript FACTS = HostScript.resource("kvmop-facts", null);
 
   /** Directories the operator owns below workDir. */
-  static final List<String> LAYOUT = List.of("guests", "bin", "build", "log");
+  static final List<String> LAYOUT = List.of("guests", "bin", "build", "log", "images");
 
   /** What the operator owns directly in workDir besides the layout ({@code net/}: kvmop-net's). */
   static final List<String> FILES = List.of("qemu-ifup", "qemu-ifup.bridge", "net");
@@ -33,11 +33,13 @@ public final class ShellHostAgent implements HostAgent {
   private final RemoteShell shell;
   private final HelperVerbs helper;
   private final NetworkVerbs network;
+  private final DiskVerbs disks;
 
   public ShellHostAgent(RemoteShell shell) {
     this.shell = shell;
     this.helper = new HelperVerbs(shell);
     this.network = new NetworkVerbs(helper);
+    this.disks = new DiskVerbs(helper);
   }
 
   @Override
@@ -274,6 +276,36 @@ public final class ShellHostAgent implements HostAgent {
             ? "timed out after " + step.timeout().toSeconds() + " s"
             : "failed (exit " + r.exitCode() + ")";
     throw new BuildException(step.name(), step.name() + " " + what, tail);
+  }
+
+  @Override
+  public ImageFetch.Result fetchImage(ImageFetch fetch) throws HostException {
+    return disks.fetch(fetch);
+  }
+
+  @Override
+  public ImageFetch.Progress imageProgress(String workDir, String job) throws HostException {
+    return disks.progress(workDir, job);
+  }
+
+  @Override
+  public DiskSetup.Report prepareDisks(DiskSetup setup) throws HostException {
+    return disks.prepare(setup);
+  }
+
+  @Override
+  public void wipeDisks(String guestDir) throws HostException {
+    disks.wipe(guestDir);
+  }
+
+  @Override
+  public CachedImages cachedImages(String workDir) throws HostException {
+    return disks.list(workDir);
+  }
+
+  @Override
+  public List<String> evictImages(String workDir, List<String> sha256s) throws HostException {
+    return disks.evict(workDir, sha256s);
   }
 
   static String tail(String text, int n) {

@@ -21,4 +21,28 @@ public final class ShellQuote {
   public static String join(List<String> argv) {
     return argv.stream().map(ShellQuote::quote).collect(Collectors.joining(" "));
   }
+
+  /**
+   * A here-document that gives {@code input} to the command before it as its standard input, for a
+   * shell that reads commands from its own stdin: {@code <<'END'}, the lines, the end line. The
+   * quoted delimiter means the shell expands nothing in the lines; the delimiter cannot occur in
+   * them ({@link #checkInput} allows no underscore). The text ends with a newline, so whatever
+   * follows starts a new line.
+   */
+  public static String hereDocument(String input) {
+    checkInput(input);
+    return " <<'" + HERE_END + "'\n" + input + (input.endsWith("\n") ? "" : "\n") + HERE_END + "\n";
+  }
+
+  /** Input lines may hold printable ASCII except {@code _} (so never the delimiter), and tabs. */
+  static void checkInput(String input) {
+    for (int i = 0; i < input.length(); i++) {
+      char c = input.charAt(i);
+      if (c != '\n' && c != '\t' && (c < 0x20 || c > 0x7e || c == '_')) {
+        throw new IllegalArgumentException("command input holds a character other than ASCII text");
+      }
+    }
+  }
+
+  private static final String HERE_END = "__kvmop_input_end";
 }

@@ -29,6 +29,9 @@ public record GuestDirs(String dir) {
   /** What the guest writes to its serial port, kept whether or not a console is attached. */
   public static final String SERIAL_LOG = "serial.log";
 
+  /** The cloud-init NoCloud seed directory (qemu presents it as a FAT drive labelled cidata). */
+  public static final String SEED = "seed";
+
   public static final String QEMU_LOG = "qemu.log";
 
   /** Linux sun_path holds 108 bytes including the terminating NUL. */
@@ -69,6 +72,15 @@ public record GuestDirs(String dir) {
 
   public String qemuLog() {
     return dir + "/" + QEMU_LOG;
+  }
+
+  /** The guest's own qcow2 file of its image or empty disk {@code index} (spec.disks[index]). */
+  public String disk(int index) {
+    return dir + "/disk-" + index + ".qcow2";
+  }
+
+  public String seedDir() {
+    return dir + "/" + SEED;
   }
 
   /**

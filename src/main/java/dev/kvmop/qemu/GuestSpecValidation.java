@@ -73,6 +73,7 @@ public final class GuestSpecValidation {
       errors.add("spec.machine: invalid machine type " + SpecText.quoted(spec.machine));
     }
     checkDisks(spec.disks, errors);
+    CloudInitChecks.check(spec.cloudInit, errors);
     checkKernel(spec.kernel, errors);
     checkNetwork(spec.network, errors);
     checkExtraArgs(spec.extraArgs, errors);
@@ -124,7 +125,7 @@ public final class GuestSpecValidation {
         errors.add(path + ": required");
         continue;
       }
-      FieldChecks.checkPath(disk.path, path + ".path", true, errors);
+      DiskSourceChecks.check(disk, path, errors);
       if (disk.format == null || !FORMATS.contains(disk.format)) {
         errors.add(
             path

@@ -34,9 +34,12 @@ public final class QemuArgs {
     add(argv, "-m", MemoryQuantity.toMebibytes(spec.memory) + "M");
     add(argv, "-smp", Integer.toString(spec.cpus));
     if (spec.disks != null) {
-      for (KvmGuestSpec.Disk disk : spec.disks) {
-        add(argv, "-drive", drive(disk));
+      for (int i = 0; i < spec.disks.size(); i++) {
+        add(argv, "-drive", drive(spec.disks.get(i), i, dirs));
       }
+    }
+    if (spec.cloudInit != null) {
+      add(argv, "-drive", seedDrive(dirs));
     }
     addKernel(argv, spec.kernel);
     addNetwork(argv, launch);
@@ -79,15 +82,27 @@ public final class QemuArgs {
     add(argv, "-serial", "chardev:" + GuestDirs.CONSOLE_CHARDEV);
   }
 
-  private static String drive(KvmGuestSpec.Disk disk) {
+  /** A path disk as it is; an image or empty disk is the guest's own qcow2 file. */
+  private static String drive(KvmGuestSpec.Disk disk, int index, GuestDirs dirs) {
+    boolean owned = OwnedDisks.owned(disk);
     String drive =
         "file="
-            + QemuOpts.escape(disk.path)
+            + QemuOpts.escape(owned ? dirs.disk(index) : disk.path)
             + ",format="
-            + QemuOpts.escape(disk.format)
+            + QemuOpts.escape(owned ? "qcow2" : disk.format)
             + ",if="
             + QemuOpts.escape(disk.bus);
     return Boolean.TRUE.equals(disk.readOnly) ? drive + ",readonly=on" : drive;
+  }
+
+  /**
+   * The cloud-init NoCloud seed: qemu's own vvfat driver presents the seed directory as a read-only
+   * FAT disk labelled cidata, so the host needs no tool to make a filesystem image.
+   */
+  private static String seedDrive(GuestDirs dirs) {
+    return "driver=vvfat,dir="
+        + QemuOpts.escape(dirs.seedDir())
+        + ",label=cidata,read-only=on,if=virtio";
   }
 
   private static void addKernel(List<String> argv, KvmGuestSpec.Kernel kernel) {

@@ -73,4 +73,14 @@ class ShellQuoteTest {
     assertThat(text).endsWith("\0");
     return Arrays.asList(text.substring(0, text.length() - 1).split("\0", -1));
   }
+
+  @Test
+  void inputBecomesAQuotedHereDocumentThatCannotEndEarly() {
+    assertThat(ShellQuote.hereDocument("meta-data aGk=\nuser-data eA=="))
+        .isEqualTo(" <<'__kvmop_input_end'\nmeta-data aGk=\nuser-data eA==\n__kvmop_input_end\n");
+    for (String bad : java.util.List.of("__kvmop_input_end", "x\u0000", "\u00e9", "a\rb")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShellQuote.hereDocument(bad))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }

@@ -19,6 +19,73 @@ class GuestSpecValidationTest {
     return spec;
   }
 
+  static KvmGuestSpec.Disk imageDisk(String url, String hostPath, String sha256) {
+    KvmGuestSpec.Disk d = new KvmGuestSpec.Disk();
+    d.image = new KvmGuestSpec.Image();
+    d.image.url = url;
+    d.image.hostPath = hostPath;
+    d.image.sha256 = sha256;
+    return d;
+  }
+
+  @Test
+  void diskSources() {
+    String sha = "9F".repeat(32);
+    KvmGuestSpec spec = valid();
+    KvmGuestSpec.Disk two = imageDisk("http://x/a.img", null, sha);
+    two.path = "/srv/a.img";
+    spec.disks.add(two);
+    spec.disks.add(imageDisk("http://x/a.img", null, null));
+    spec.disks.add(imageDisk("http://x/a.img", null, "abc123"));
+    spec.disks.add(imageDisk("http://x/a.img", "/srv/b.img", sha));
+    spec.disks.add(imageDisk("ftp://x/a.img", null, sha));
+    KvmGuestSpec.Disk sized = imageDisk(null, "/srv/b.img", null);
+    sized.size = "lots";
+    sized.image.format = "vmdk";
+    spec.disks.add(sized);
+    KvmGuestSpec.Disk empty = new KvmGuestSpec.Disk();
+    empty.empty = new KvmGuestSpec.Empty();
+    empty.size = "1Gi";
+    spec.disks.add(empty);
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly(
+            "spec.disks[0]: has path and image; give exactly one source",
+            "spec.disks[1].image.sha256: required with url",
+            "spec.disks[2].image.sha256: must be 64 hexadecimal digits, got \"abc123\"",
+            "spec.disks[3].image: exactly one of url and hostPath must be set",
+            "spec.disks[4].image.url: must be an http(s) URL, got \"ftp://x/a.img\"",
+            "spec.disks[5].image.format: must be qcow2 or raw, got \"vmdk\"",
+            "spec.disks[5].size: invalid quantity \"lots\" (e.g. 512Mi, 10Gi)",
+            "spec.disks[6].empty.size: required",
+            "spec.disks[6].size: only for image disks (an empty disk has empty.size)");
+    spec.disks.clear();
+    KvmGuestSpec.Disk ok = imageDisk(null, "/srv/b.img", null);
+    ok.size = "10Gi";
+    spec.disks.add(ok);
+    spec.disks.add(imageDisk("https://x/a.img", null, sha));
+    assertThat(GuestSpecValidation.validate(spec)).isEmpty();
+  }
+
+  @Test
+  void cloudInit() {
+    KvmGuestSpec spec = valid();
+    spec.cloudInit = new KvmGuestSpec.CloudInit();
+    assertThat(GuestSpecValidation.validate(spec)).isEmpty();
+    spec.cloudInit.userData = "x".repeat(64 * 1024 + 1);
+    spec.cloudInit.userDataSecretRef = new ObjectRef("Bad_Name");
+    spec.cloudInit.networkData = "a\0b";
+    spec.cloudInit.sshAuthorizedKeys =
+        new java.util.ArrayList<>(java.util.List.of("ssh-ed25519 AAAA a", "two\nlines", " "));
+    assertThat(GuestSpecValidation.validate(spec))
+        .containsExactly(
+            "spec.cloudInit.userData: 65537 bytes, at most 65536 (64 KiB)",
+            "spec.cloudInit.networkData: contains a NUL byte",
+            "spec.cloudInit.userDataSecretRef.name: \"Bad_Name\" is not a DNS-1123 subdomain",
+            "spec.cloudInit: give userData or userDataSecretRef, not both",
+            "spec.cloudInit.sshAuthorizedKeys[1]: must be one line without control characters",
+            "spec.cloudInit.sshAuthorizedKeys[2]: required");
+  }
+
   @Test
   void defaultsAreValid() {
     assertThat(GuestSpecValidation.validate(valid())).isEmpty();
@@ -164,7 +231,7 @@ class GuestSpecValidationTest {
                 + " \"iso\"",
             "spec.disks[1].bus: must be one of [ide, none, scsi, sd, virtio], got null",
             "spec.disks[2]: required",
-            "spec.disks[3].path: required",
+            "spec.disks[3]: needs one of path, image and empty",
             "spec.kernel.initrd: must be an absolute path, got \"initrd\"",
             "spec.kernel.initrd: needs spec.kernel.path");
   }

@@ -62,6 +62,30 @@ class QemuArgsGoldenTest {
     assertGolden("bridge-disks-kernel", launch(spec, "kvm", MAC, null));
   }
 
+  /** Image and empty disks are the guest's own qcow2 files; the seed is a vvfat drive. */
+  @Test
+  void imageEmptyAndPathDisksWithSeed() throws IOException {
+    KvmGuestSpec spec = spec();
+    spec.network.type = NetworkType.User;
+    KvmGuestSpec.Disk image = new KvmGuestSpec.Disk();
+    image.image = new KvmGuestSpec.Image();
+    image.image.url = "http://images.lab/debian-12.qcow2";
+    image.image.sha256 = "9f".repeat(32);
+    image.image.format = "raw";
+    image.size = "10Gi";
+    image.format = "raw"; // of a path disk only: an image disk is always the guest's qcow2
+    spec.disks.add(image);
+    spec.disks.add(disk("/srv/img/data,readonly=off.img", "raw", "ide", true));
+    KvmGuestSpec.Disk empty = new KvmGuestSpec.Disk();
+    empty.empty = new KvmGuestSpec.Empty();
+    empty.empty.size = "2Gi";
+    empty.bus = "scsi";
+    spec.disks.add(empty);
+    spec.cloudInit = new KvmGuestSpec.CloudInit();
+    assertThat(GuestSpecValidation.validate(spec)).isEmpty();
+    assertGolden("image-empty-seed", launch(spec, "tcg", MAC, ""));
+  }
+
   @Test
   void userNetworkWithHostileExtraArgs() throws IOException {
     KvmGuestSpec spec = spec();

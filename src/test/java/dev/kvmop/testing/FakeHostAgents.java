@@ -96,6 +96,9 @@ public final class FakeHostAgents implements HostAgentFactory {
     /** When set, probeFacts waits for it (up to 10 s): holds the host reconciler mid-reconcile. */
     public volatile CountDownLatch factsGate;
 
+    /** What the host's image cache and guest disks hold (the kvmop-disks verbs). */
+    public final FakeDisks disks = new FakeDisks();
+
     /** Guest directory → its (last) process; a directory stays until {@code remove}. */
     public final Map<String, FakeProcess> guests = new ConcurrentHashMap<>();
 
@@ -227,6 +230,7 @@ public final class FakeHostAgents implements HostAgentFactory {
         throw new HostException(HostException.Reason.CommandFailed, "remove: qemu runs in " + dir);
       }
       guests.remove(dir);
+      disks.removeGuest(dir);
     }
 
     /** What every guest directory's logs end with, for the Event of a crash. */
@@ -467,6 +471,50 @@ public final class FakeHostAgents implements HostAgentFactory {
       @Override
       public String buildStamp(String workDir) {
         return h.stamps.get(workDir);
+      }
+
+      @Override
+      public dev.kvmop.host.ImageFetch.Result fetchImage(dev.kvmop.host.ImageFetch fetch)
+          throws HostException {
+        h.verbs.add("fetch " + (fetch.url() != null ? fetch.url() : fetch.hostPath()));
+        h.maybeFail("fetch");
+        return h.disks.fetch(fetch);
+      }
+
+      @Override
+      public dev.kvmop.host.ImageFetch.Progress imageProgress(String workDir, String job) {
+        return h.disks.progress(job);
+      }
+
+      @Override
+      public dev.kvmop.host.DiskSetup.Report prepareDisks(dev.kvmop.host.DiskSetup setup)
+          throws HostException {
+        h.verbs.add("prepare " + setup.guestDir());
+        h.maybeFail("prepare");
+        return h.disks.prepare(setup);
+      }
+
+      @Override
+      public void wipeDisks(String guestDir) throws HostException {
+        h.verbs.add("wipe " + guestDir);
+        h.maybeFail("wipe");
+        FakeProcess p = h.guests.get(guestDir);
+        if (p != null && p.running) {
+          throw new HostException(HostException.Reason.CommandFailed, "wipe: qemu runs");
+        }
+        h.disks.wipe(guestDir);
+      }
+
+      @Override
+      public dev.kvmop.host.CachedImages cachedImages(String workDir) throws HostException {
+        calls.add("images " + target.address());
+        return h.disks.list();
+      }
+
+      @Override
+      public List<String> evictImages(String workDir, List<String> sha256s) {
+        calls.add("evict " + target.address() + " " + String.join(" ", sha256s));
+        return h.disks.evict(sha256s);
       }
 
       @Override

@@ -139,6 +139,33 @@ public final class TestObjects {
       return this;
     }
 
+    /** Adds an image disk from {@code url} with {@code sha256}, grown to {@code size} (or null). */
+    public GuestBuilder imageDisk(String url, String sha256, String size) {
+      KvmGuestSpec.Disk d = new KvmGuestSpec.Disk();
+      d.image = new KvmGuestSpec.Image();
+      d.image.url = url;
+      d.image.sha256 = sha256;
+      d.size = size;
+      g.getSpec().disks.add(d);
+      return this;
+    }
+
+    /** Adds a blank disk of {@code size}. */
+    public GuestBuilder emptyDisk(String size) {
+      KvmGuestSpec.Disk d = new KvmGuestSpec.Disk();
+      d.empty = new KvmGuestSpec.Empty();
+      d.empty.size = size;
+      g.getSpec().disks.add(d);
+      return this;
+    }
+
+    /** A cloud-init seed with these SSH keys (change the rest with {@link #spec}). */
+    public GuestBuilder cloudInit(String... sshKeys) {
+      g.getSpec().cloudInit = new KvmGuestSpec.CloudInit();
+      g.getSpec().cloudInit.sshAuthorizedKeys = new ArrayList<>(List.of(sshKeys));
+      return this;
+    }
+
     public GuestBuilder annotate(String key, String value) {
       if (g.getMetadata().getAnnotations() == null) {
         g.getMetadata().setAnnotations(new java.util.HashMap<>());
@@ -153,6 +180,10 @@ public final class TestObjects {
 
     public GuestBuilder restart(String token) {
       return annotate(Annotations.RESTART, token);
+    }
+
+    public GuestBuilder reimage(String token) {
+      return annotate(Annotations.REIMAGE, token);
     }
 
     /** Any other change to the spec. */

@@ -15,6 +15,8 @@ import dev.kvmop.controller.guest.lifecycle.GuestRun;
 import dev.kvmop.controller.guest.lifecycle.GuestServices;
 import dev.kvmop.controller.guest.lifecycle.Outcome;
 import dev.kvmop.controller.guest.lifecycle.RestartPolicy;
+import dev.kvmop.controller.guest.lifecycle.SecretReader;
+import dev.kvmop.controller.image.ImageFetches;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.metrics.DomainMetrics;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -30,6 +32,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Wires a KvmGuest's reconcile into JOSDK: a working copy of the guest ({@link GuestRun}) and one
@@ -74,7 +77,15 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
     this.clock = clock;
     this.sources = new GuestEventSources(probes);
     GuestServices services =
-        GuestServices.create(agents, directory, probes, events, metrics, clock, sources::guestsOn);
+        GuestServices.create(
+            agents,
+            directory,
+            probes,
+            events,
+            metrics,
+            clock,
+            sources::guestsOn,
+            ImageFetches.start(agents, clock, sources::wakeHost));
     this.lifecycle = new GuestLifecycle(services, initialBackoff);
     this.deletion = new GuestDeletion(services, sources::wakeHost);
   }
@@ -89,7 +100,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
     log.debug("{}/{} reconcile", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
     Outcome next =
         lifecycle.reconcile(
-            new GuestRun(guest, clock),
+            new GuestRun(guest, clock, secrets(ctx)),
             ctx.getSecondaryResource(KvmHost.class),
             writer(guest, ctx));
     UpdateControl<KvmGuest> control = UpdateControl.noUpdate();
@@ -118,6 +129,12 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
             e.getClass().getSimpleName() + ": " + e.getMessage());
     // JOSDK writes this status itself; the writer only shapes it (identity and status).
     return ErrorStatusUpdateControl.patchStatus(writer(guest, ctx).intent(run.status()));
+  }
+
+  /** A GET of one Secret (the user-data of spec.cloudInit.userDataSecretRef). */
+  private static SecretReader secrets(Context<KvmGuest> ctx) {
+    return (namespace, name) ->
+        Optional.ofNullable(ctx.getClient().secrets().inNamespace(namespace).withName(name).get());
   }
 
   /** The one writer of this reconcile's status. */

@@ -23,12 +23,14 @@ final class HostLifecycle {
 
   HostLifecycle(HostParts parts) {
     this.parts = parts;
+    List<SweepImageCache> sweeps = SweepImageCache.pair(parts.clock(), parts.events());
     this.steps =
         List.of(
             new ValidateSpec(),
             new CountGuests(parts.metrics()),
             new ReadCredentials(),
             new Connect(parts.agents()),
+            sweeps.get(1),
             new SkipWhenSteady(parts.fullChecks(), parts.directory()),
             new ProbeFacts(parts.clock()),
             new CheckReadiness(),
@@ -36,6 +38,7 @@ final class HostLifecycle {
             new LoadModules(parts.build(), parts.transitions()),
             new CheckBuiltQemu(),
             new CheckNetwork(),
+            sweeps.get(0),
             new FullCheckPassed(parts.fullChecks()));
   }
 

@@ -29,9 +29,21 @@ public final class HostSpecValidation {
     range(errors, "spec.maxGuests", spec.maxGuests, 0, Integer.MAX_VALUE);
     validateQemuAndNetwork(spec, errors);
     validateKvm(spec.kvm, errors);
+    validateImageCache(spec.imageCache, errors);
     errors.addAll(PoolValidation.validate(spec));
     errors.addAll(NetworkValidation.validate(spec));
     return errors;
+  }
+
+  private static void validateImageCache(KvmHostSpec.ImageCache cache, List<String> errors) {
+    if (cache == null || cache.maxSize == null) {
+      return; // the default
+    }
+    try {
+      dev.kvmop.qemu.DiskQuantity.bytes(cache.maxSize);
+    } catch (IllegalArgumentException e) {
+      errors.add("spec.imageCache.maxSize: " + e.getMessage());
+    }
   }
 
   private static void validateConnection(KvmHostSpec spec, List<String> errors) {

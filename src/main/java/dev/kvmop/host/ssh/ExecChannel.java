@@ -1,5 +1,6 @@
 package dev.kvmop.host.ssh;
 
+import dev.kvmop.host.Command;
 import dev.kvmop.host.CommandResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,17 +19,20 @@ final class ExecChannel {
   private ExecChannel() {}
 
   /**
-   * Runs {@code commandLine} on {@code session} and reads stdout and stderr (each on an {@code io}
-   * thread, so neither blocks the other) and the exit status. A command ended by a signal has exit
-   * code -1 and says so on stderr.
+   * Runs {@code command} (its input on stdin) on {@code session} and reads stdout and stderr (each
+   * on an {@code io} thread, so neither blocks the other) and the exit status. A command ended by a
+   * signal has exit code -1 and says so on stderr.
    *
    * @param start when the command was asked for (System.nanoTime), for the reported duration
    * @param deadline System.nanoTime by which it must have ended
    */
   static CommandResult run(
-      Session session, String commandLine, ExecutorService io, long start, long deadline)
+      Session session, Command command, ExecutorService io, long start, long deadline)
       throws IOException, TimeoutException, InterruptedException {
-    Session.Command exec = session.exec(commandLine);
+    Session.Command exec = session.exec(command.commandLine());
+    if (command.input() != null) {
+      exec.getOutputStream().write(command.input().getBytes(StandardCharsets.US_ASCII));
+    }
     exec.getOutputStream().close();
     Future<byte[]> out = io.submit(() -> readFully(exec.getInputStream()));
     Future<byte[]> err = io.submit(() -> readFully(exec.getErrorStream()));

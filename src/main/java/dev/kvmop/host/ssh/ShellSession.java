@@ -91,15 +91,17 @@ final class ShellSession {
   /**
    * Runs one command line. The subshell keeps the command from changing or ending this shell (argv
    * may name a special builtin such as exit, exec, cd or set); stdin is /dev/null so the command
-   * can never eat the lines meant for this shell.
+   * can never eat the lines meant for this shell, or {@code input} (null for none) as a
+   * here-document, which this shell reads and hands over whole.
    */
-  Output execute(String commandLine, long deadlineNanos)
+  Output execute(String commandLine, String input, long deadlineNanos)
       throws IOException, TimeoutException, InterruptedException {
     String marker = newMarker();
     String q = ShellQuote.quote(marker);
     send(
         "cd / ; ( "
             + commandLine
+            + (input == null ? "" : ShellQuote.hereDocument(input))
             + " ) </dev/null ; printf '\\n%s %d\\n' "
             + q
             + " \"$?\" ; printf '\\n%s\\n' "

@@ -105,7 +105,7 @@ final class SshRemoteShell implements RemoteShell {
     boolean healthy = false;
     try {
       shell = takeShell(deadline);
-      ShellSession.Output out = shell.execute(command.commandLine(), deadline);
+      ShellSession.Output out = shell.execute(command.commandLine(), command.input(), deadline);
       healthy = true;
       return new CommandResult(
           out.exitCode(),
@@ -148,7 +148,7 @@ final class SshRemoteShell implements RemoteShell {
     Session session = null;
     try {
       session = openSession(deadline);
-      return ExecChannel.run(session, command.commandLine(), io, start, deadline);
+      return ExecChannel.run(session, command, io, start, deadline);
     } catch (IOException e) {
       if (e.getCause() instanceof TimeoutException) {
         throw CommandFailures.timedOut(command); // sshj's join() reports its timeout this way

@@ -48,7 +48,8 @@ class HostLifecycleTest {
           "probeFacts",
           "ensureWorkDir",
           "writeIfupScript",
-          "setUpNetwork");
+          "setUpNetwork",
+          "cachedImages");
   static final List<String> READY_CONDITIONS =
       List.of(
           "SpecValid=True/Valid",
@@ -192,7 +193,8 @@ class HostLifecycleTest {
                 "modprobe",
                 "moduleVersion",
                 "writeIfupScript",
-                "setUpNetwork")
+                "setUpNetwork",
+                "cachedImages")
             .check(r -> assertThat(r.status().modules.loadedByOperator).isTrue())
             .check(r -> assertThat(r.status().modules.version).isEqualTo("fake-1")),
         row("modprobe fails: Failed")
@@ -212,7 +214,7 @@ class HostLifecycleTest {
                     List.of("sha256", "buildStamp"),
                     List.of("runBuildStep").stream().flatMap(v -> repeat(v, 6)).toList(),
                     List.of("loadedModules", "insmod", "insmod", "moduleVersion"),
-                    List.of("writeIfupScript", "setUpNetwork")))
+                    List.of("writeIfupScript", "setUpNetwork", "cachedImages")))
             .writes(7)
             .events("Normal Verify", "Normal KvmBuilt", "Normal Ready")
             .check(r -> assertThat(r.writes.get(0).phase).isEqualTo(Provisioning))
@@ -532,6 +534,28 @@ class HostLifecycleTest {
                 r ->
                     assertThat(r.agents.verbs.stream().filter(v -> v.endsWith("mod")))
                         .containsExactly("rmmod", "insmod", "insmod")),
+        row("Ready and steady, a guest came: the image cache is swept, LRU unused images go")
+            .spec(s -> s.imageCache.maxSize = "250")
+            .from(Ready, HostLifecycleTest::cacheOverItsSize)
+            .expect(Ready, "Ready")
+            .verbs("connect", "hostKeyFingerprint", "cachedImages", "evictImages")
+            .writes(1)
+            .events("Normal ImagesEvicted")
+            .check(r -> assertThat(fake(r).disks.cache).containsOnlyKeys("used", "wanted", "new"))
+            .check(r -> assertThat(r.status().imageCache.images).isEqualTo(3))
+            .check(r -> assertThat(r.status().imageCache.bytes).isEqualTo(300)),
+        row("Ready and steady, swept and nothing changed since: no sweep")
+            .spec(s -> s.imageCache.maxSize = "250")
+            .from(
+                Ready,
+                r -> {
+                  cacheOverItsSize(r);
+                  r.reconcile();
+                  steadyAfter(r, Duration.ofSeconds(1));
+                })
+            .expect(Ready, "Ready")
+            .verbs("connect", "hostKeyFingerprint")
+            .writes(0),
         row("Provisioning -> Unreachable: the host stops answering during a build step")
             .spec(HostLifecycleTest::build)
             .given(r -> r.agents.fail("runBuildStep", failure(HostException.Reason.Unreachable)))
@@ -785,6 +809,30 @@ class HostLifecycleTest {
   static void steadyAfter(HostRounds r, Duration passed) {
     r.clock.advance(passed);
     r.probed(Duration.ofSeconds(1), "boot-1");
+  }
+
+  /**
+   * Four images of 100 bytes in a cache of at most 250: one a guest disk uses, one a new guest's
+   * spec names, one used a minute ago, and the least recently used one that must go.
+   */
+  static void cacheOverItsSize(HostRounds r) {
+    steadyAfter(r, Duration.ofSeconds(10));
+    var disks = fake(r).disks;
+    for (String sha : List.of("used", "wanted", "new", "old")) {
+      disks.cache.put(sha, new dev.kvmop.testing.FakeDisks.Image(sha, 100, 100));
+    }
+    disks.lastUsed.put("used", r.clock.instant().minus(Duration.ofDays(9)));
+    disks.lastUsed.put("wanted", r.clock.instant().minus(Duration.ofDays(8)));
+    disks.lastUsed.put("old", r.clock.instant().minus(Duration.ofDays(2)));
+    disks.lastUsed.put("new", r.clock.instant().minus(Duration.ofMinutes(1)));
+    disks.guestDisks.put("/var/lib/kvmop/guests/default_vm-a_u", new java.util.HashMap<>());
+    disks.guestDisks.get("/var/lib/kvmop/guests/default_vm-a_u").put(0, "image used qcow2");
+    KvmGuest g = runningGuest("vm-b");
+    g.getMetadata().setUid("uid-vm-b");
+    g.getSpec().disks.add(new dev.kvmop.api.KvmGuestSpec.Disk());
+    g.getSpec().disks.get(0).image = new dev.kvmop.api.KvmGuestSpec.Image();
+    g.getSpec().disks.get(0).image.sha256 = "wanted";
+    r.guests.add(g);
   }
 
   static KvmGuest runningGuest(String name) {

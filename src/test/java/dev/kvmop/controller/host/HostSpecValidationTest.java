@@ -51,6 +51,15 @@ class HostSpecValidationTest {
   }
 
   @Test
+  void imageCacheMaxSizeIsAQuantity() {
+    KvmHostSpec spec = valid();
+    assertThat(spec.imageCache.maxSize).isEqualTo("50Gi");
+    spec.imageCache.maxSize = "50GB";
+    assertThat(HostSpecValidation.validate(spec))
+        .containsExactly("spec.imageCache.maxSize: invalid quantity \"50GB\" (e.g. 512Mi, 10Gi)");
+  }
+
+  @Test
   void emptyQemuBinaryOnlyWithBuild() {
     KvmHostSpec spec = valid();
     spec.qemu.binary = "";

@@ -13,9 +13,10 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * The annotation actions ({@code kvmop.dev/reset: <token>}, {@code kvmop.dev/restart: <token>}): a
- * token differing from the one in status.actions is carried out once, then recorded there, then
- * reported in an Event. Adding an action is one entry of {@link #ACTIONS}.
+ * The annotation actions ({@code kvmop.dev/reset}, {@code kvmop.dev/restart}, {@code
+ * kvmop.dev/reimage}, each {@code : <token>}): a token differing from the one in status.actions is
+ * carried out once, then recorded there, then reported in an Event. Adding an action is one entry
+ * of {@link #ACTIONS}.
  */
 public final class ActionTokens {
   /**
@@ -60,6 +61,13 @@ public final class ActionTokens {
               (a, token) -> a.restart = token,
               ActionTokens::restart,
               ActionTokens::start,
+              true),
+          new Action(
+              Annotations.REIMAGE,
+              a -> a.reimage,
+              (a, token) -> a.reimage = token,
+              ActionTokens::reimage,
+              ActionTokens::reimageIdle,
               true));
 
   /**
@@ -160,6 +168,26 @@ public final class ActionTokens {
     services
         .transitions()
         .action(run.guest(), GuestReasons.RESTARTED, "stopped and relaunching for " + token.text());
+    return Optional.of(Outcome.then(GuestPhase.Starting));
+  }
+
+  /** Stops qemu and removes the guest's own disks; the launch that follows makes them afresh. */
+  private Optional<Outcome> reimage(GuestRun run, HostDirectory.Entry host, Token token)
+      throws HostException {
+    stops.stopProcess(run, host);
+    return reimageIdle(run, host, token);
+  }
+
+  private Optional<Outcome> reimageIdle(GuestRun run, HostDirectory.Entry host, Token token)
+      throws HostException {
+    services.agent(host).wipeDisks(run.dirsOn(host).dir());
+    token.markDone().run();
+    services
+        .transitions()
+        .action(
+            run.guest(),
+            GuestReasons.REIMAGED,
+            "disks removed, made afresh from their images and started for " + token.text());
     return Optional.of(Outcome.then(GuestPhase.Starting));
   }
 

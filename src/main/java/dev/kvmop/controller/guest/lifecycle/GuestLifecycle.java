@@ -18,7 +18,7 @@ import java.util.Optional;
  * on record at the end, and earlier where a handler needs it there before it acts.
  */
 public final class GuestLifecycle {
-  /** Handlers one reconcile may run: Pending, then Starting is the longest chain. */
+  /** Handlers one reconcile may run: Pending, Scheduled, then Starting is the longest chain. */
   static final int MAX_STEPS = 3;
 
   private final SpecCheck spec;
@@ -38,11 +38,13 @@ public final class GuestLifecycle {
     Stops stops = new Stops(services);
     ActionTokens actions = new ActionTokens(services, stops);
     PhaseHandler schedule = new Schedule(services);
-    PhaseHandler launch = new Launch(services, exits, readiness, launches);
+    PhaseHandler prepareDisks = new PrepareDisks(services);
+    PhaseHandler launch =
+        new Launch(services, exits, readiness, launches, new DiskPreparation(services));
     PhaseHandler follow = new Follow(services, launches, exits, stops, actions, readiness);
     PhaseHandler idle = new Idle(actions);
     handlers.put(GuestPhase.Pending, schedule);
-    handlers.put(GuestPhase.Scheduled, schedule);
+    handlers.put(GuestPhase.Scheduled, prepareDisks);
     handlers.put(GuestPhase.Starting, launch);
     handlers.put(GuestPhase.Running, follow);
     handlers.put(GuestPhase.Stopping, follow);

@@ -20,9 +20,18 @@ public final class GuestRun {
   private final KvmGuest guest;
   private final KvmGuestStatus status;
   private final StatusConditions conditions;
+  private final SecretReader secrets;
 
   public GuestRun(KvmGuest guest, Clock clock) {
+    this(guest, clock, SecretReader.NONE);
+  }
+
+  /**
+   * @param secrets reads the Secret of spec.cloudInit.userDataSecretRef
+   */
+  public GuestRun(KvmGuest guest, Clock clock, SecretReader secrets) {
     this.guest = guest;
+    this.secrets = secrets;
     // A copy: the received guest is the controller cache's object and must not change.
     this.status =
         guest.getStatus() == null
@@ -50,6 +59,10 @@ public final class GuestRun {
 
   public StatusConditions conditions() {
     return conditions;
+  }
+
+  SecretReader secrets() {
+    return secrets;
   }
 
   KvmGuestSpec spec() {

@@ -3,6 +3,7 @@ package dev.kvmop.controller.guest.lifecycle;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
+import dev.kvmop.controller.image.ImageFetches;
 import dev.kvmop.host.HostAgent;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.host.HostException;
@@ -14,7 +15,7 @@ import java.util.function.Function;
 
 /**
  * What the guest lifecycle and deletion share: the hosts, what the probes saw, the address pools,
- * the one recorder of phase changes, the clock, and the other guests on a host.
+ * the one recorder of phase changes, the clock, the other guests on a host, and the image fetches.
  */
 public record GuestServices(
     HostAgentFactory agents,
@@ -23,7 +24,8 @@ public record GuestServices(
     AddressBook addresses,
     GuestTransitions transitions,
     Clock clock,
-    Function<String, List<KvmGuest>> guestsOnHost) {
+    Function<String, List<KvmGuest>> guestsOnHost,
+    DiskServices disks) {
 
   public static GuestServices create(
       HostAgentFactory agents,
@@ -32,7 +34,8 @@ public record GuestServices(
       EventRecorder events,
       DomainMetrics metrics,
       Clock clock,
-      Function<String, List<KvmGuest>> guestsOnHost) {
+      Function<String, List<KvmGuest>> guestsOnHost,
+      ImageFetches images) {
     return new GuestServices(
         agents,
         directory,
@@ -40,7 +43,8 @@ public record GuestServices(
         new AddressBook(),
         new GuestTransitions(events, metrics, clock),
         clock,
-        guestsOnHost);
+        guestsOnHost,
+        DiskServices.of(images));
   }
 
   HostAgent agent(HostDirectory.Entry host) throws HostException {

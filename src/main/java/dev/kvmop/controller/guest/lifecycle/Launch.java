@@ -22,22 +22,31 @@ import dev.kvmop.qemu.QemuArgs;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Starting: launch qemu, or adopt the qemu with the guest's identity that already runs (a launch
- * whose reply was lost, an operator restart). Waits out a relaunch backoff first.
+ * whose reply was lost, an operator restart). Waits out a relaunch backoff first, and has the
+ * guest's own disks and seed made ({@link DiskPreparation}) right before.
  */
 final class Launch implements PhaseHandler {
   private final GuestServices services;
   private final Exits exits;
   private final Readiness readiness;
   private final LaunchTimes launches;
+  private final DiskPreparation disks;
 
-  Launch(GuestServices services, Exits exits, Readiness readiness, LaunchTimes launches) {
+  Launch(
+      GuestServices services,
+      Exits exits,
+      Readiness readiness,
+      LaunchTimes launches,
+      DiskPreparation disks) {
     this.services = services;
     this.exits = exits;
     this.readiness = readiness;
     this.launches = launches;
+    this.disks = disks;
   }
 
   @Override
@@ -73,6 +82,10 @@ final class Launch implements PhaseHandler {
               + dirs.dir()
               + " makes its unix socket paths (console.sock) longer than 107 bytes: shorten the host's spec.workDir or the guest name",
           "socket path too long");
+    }
+    Optional<Outcome> disksNotReady = disks.prepare(run, host);
+    if (disksNotReady.isPresent()) {
+      return disksNotReady.get();
     }
     return launch(run, host, dirs, accel);
   }

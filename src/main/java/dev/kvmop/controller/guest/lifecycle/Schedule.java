@@ -10,8 +10,8 @@ import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusSink;
 
 /**
- * Pending and Scheduled: room on the host (spec.maxGuests), an address from its pool, the address
- * on record, then straight on to Starting.
+ * Pending: room on the host (spec.maxGuests), an address from its pool, the address on record, then
+ * straight on to Scheduled ({@link PrepareDisks}).
  */
 final class Schedule implements PhaseHandler {
   private final GuestServices services;
@@ -58,7 +58,7 @@ final class Schedule implements PhaseHandler {
     // The address must be on record before qemu can use it: a crash from here on finds it.
     record.write(s);
     CrashPoints.reach(CrashPoints.AFTER_ADDRESS_PERSISTED);
-    return Outcome.then(GuestPhase.Starting);
+    return Outcome.then(GuestPhase.Scheduled);
   }
 
   /** Guests other than this one that are placed on its host. */

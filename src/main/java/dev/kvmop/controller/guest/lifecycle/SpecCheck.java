@@ -43,9 +43,12 @@ final class SpecCheck {
     return Optional.of(Outcome.awaitEvent());
   }
 
-  private static List<String> errors(GuestRun run) {
+  private List<String> errors(GuestRun run) {
     KvmGuest guest = run.guest();
     List<String> errors = new ArrayList<>(GuestSpecValidation.validate(guest.getSpec()));
+    if (errors.isEmpty()) {
+      services.disks().specErrors().of(run).ifPresent(errors::add);
+    }
     String placedOn = run.status().host;
     if (placedOn != null
         && guest.getSpec() != null

@@ -130,6 +130,7 @@ class GuestLifecycleTableTest {
     rows.addAll(specAndHostTrouble());
     rows.addAll(deletion());
     rows.addAll(phaseKept());
+    rows.addAll(DiskRows.rows());
     return rows;
   }
 

@@ -13,6 +13,7 @@ import dev.kvmop.api.NetworkType;
 import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusSink;
+import dev.kvmop.controller.image.ImageFetches;
 import dev.kvmop.host.HostAgent;
 import dev.kvmop.host.HostException;
 import dev.kvmop.host.SshTarget;
@@ -20,6 +21,7 @@ import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.FakeHostAgents;
 import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,6 +65,13 @@ final class LifecycleWorld {
   final List<String> events = new ArrayList<>();
   final List<Write> writes = new ArrayList<>();
   final List<KvmGuest> others = new ArrayList<>();
+
+  /** Image fetch jobs started and not run yet ({@link #runFetches}): a download in flight. */
+  final List<Runnable> fetchJobs = new ArrayList<>();
+
+  /** Secrets by name, as a GET in the guest's namespace finds them. */
+  final Map<String, Secret> secrets = new HashMap<>();
+
   KvmHost host = TestObjects.host("node-a").at(ADDRESS).pool(2).build();
   HostPhase hostPhase = HostPhase.Ready;
   KvmGuest guest =
@@ -92,7 +101,8 @@ final class LifecycleWorld {
             recorder,
             new DomainMetrics(new SimpleMeterRegistry()),
             clock,
-            id -> guestsOnHost());
+            id -> guestsOnHost(),
+            new ImageFetches(agents, clock, fetchJobs::add, null, id -> {}));
     lifecycle = new GuestLifecycle(services, Duration.ofSeconds(1));
     deletion = new GuestDeletion(services, id -> {});
     publishHost();
@@ -103,7 +113,10 @@ final class LifecycleWorld {
   /** One reconcile of the guest, as the reconciler runs it. */
   Outcome reconcile() {
     try {
-      return lifecycle.reconcile(new GuestRun(guest, clock), Optional.ofNullable(host), sink());
+      return lifecycle.reconcile(
+          new GuestRun(guest, clock, (ns, name) -> Optional.ofNullable(secrets.get(name))),
+          Optional.ofNullable(host),
+          sink());
     } catch (Crash c) {
       return Outcome.awaitEvent();
     }
@@ -143,6 +156,13 @@ final class LifecycleWorld {
     } catch (HostException e) {
       snapshots.put(hostId(), new ProbeSnapshot(clock.instant(), null, e.getMessage()));
     }
+  }
+
+  /** The image fetches started so far run to their end (on the fake host). */
+  void runFetches() {
+    List<Runnable> jobs = new ArrayList<>(fetchJobs);
+    fetchJobs.clear();
+    jobs.forEach(Runnable::run);
   }
 
   /** The last probe failed: the host does not answer. */
