@@ -27,7 +27,8 @@ class ArchitectureTest {
             "dev.kvmop.qemu..",
             "dev.kvmop.net..",
             "dev.kvmop.metrics..",
-            "dev.kvmop.local..")
+            "dev.kvmop.local..",
+            "dev.kvmop.placement..")
         .check(MAIN);
   }
 
@@ -39,6 +40,17 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideOutsideOfPackages("dev.kvmop.api..", "dev.kvmop.qemu..", "dev.kvmop.net..", "java..")
+        .check(MAIN);
+  }
+
+  @Test
+  void placementIsPureAndUsesOnlyApiAndTheJdk() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.kvmop.placement..")
+        .should()
+        .dependOnClassesThat()
+        .resideOutsideOfPackages("dev.kvmop.api..", "dev.kvmop.placement..", "java..")
         .check(MAIN);
   }
 
@@ -58,7 +70,11 @@ class ArchitectureTest {
     noClasses()
         .that()
         .resideInAnyPackage(
-            "dev.kvmop.api..", "dev.kvmop.host..", "dev.kvmop.qemu..", "dev.kvmop.net..")
+            "dev.kvmop.api..",
+            "dev.kvmop.host..",
+            "dev.kvmop.qemu..",
+            "dev.kvmop.net..",
+            "dev.kvmop.placement..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.javaoperatorsdk..")

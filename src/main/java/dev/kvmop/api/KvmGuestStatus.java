@@ -18,7 +18,9 @@ public class KvmGuestStatus {
   @JsonPropertyDescription("SpecValid, Scheduled, AddressAssigned, ProcessRunning, Ready.")
   public List<Condition> conditions = new ArrayList<>();
 
-  @JsonPropertyDescription("Name of the KvmHost the guest is placed on.")
+  @JsonPropertyDescription(
+      "Name of the KvmHost the guest is placed on: spec.hostRef, or the host the operator chose."
+          + " Written before anything runs there; never changes until deletion.")
   public String host;
 
   @JsonPropertyDescription("Pool IP held by the guest.")

@@ -89,8 +89,12 @@ public final class GuestSpecValidation {
     return errors;
   }
 
+  /** spec.hostRef is optional (the operator places a guest without one); if given, a name. */
   private static void checkHostRef(KvmGuestSpec spec, List<String> errors) {
-    String name = spec.hostRef == null ? null : spec.hostRef.name;
+    if (spec.hostRef == null) {
+      return;
+    }
+    String name = spec.hostRef.name;
     if (name == null || name.isEmpty()) {
       errors.add("spec.hostRef.name: required");
     } else if (name.length() > 253 || !DNS_1123_SUBDOMAIN.matcher(name).matches()) {

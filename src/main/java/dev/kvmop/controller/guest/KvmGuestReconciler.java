@@ -5,7 +5,6 @@ import static dev.kvmop.api.Conditions.READY;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
-import dev.kvmop.api.KvmHost;
 import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusWriter;
@@ -72,9 +71,9 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
       Clock clock,
       Duration initialBackoff) {
     this.clock = clock;
-    this.sources = new GuestEventSources(probes);
+    this.sources = new GuestEventSources(probes, directory);
     GuestServices services =
-        GuestServices.create(agents, directory, probes, events, metrics, clock, sources::guestsOn);
+        GuestServices.create(agents, directory, probes, events, metrics, clock, sources);
     this.lifecycle = new GuestLifecycle(services, initialBackoff);
     this.deletion = new GuestDeletion(services, sources::wakeHost);
   }
@@ -87,11 +86,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
   @Override
   public UpdateControl<KvmGuest> reconcile(KvmGuest guest, Context<KvmGuest> ctx) {
     log.debug("{}/{} reconcile", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
-    Outcome next =
-        lifecycle.reconcile(
-            new GuestRun(guest, clock),
-            ctx.getSecondaryResource(KvmHost.class),
-            writer(guest, ctx));
+    Outcome next = lifecycle.reconcile(new GuestRun(guest, clock), writer(guest, ctx));
     UpdateControl<KvmGuest> control = UpdateControl.noUpdate();
     return next instanceof Outcome.Requeue r ? control.rescheduleAfter(r.after()) : control;
   }
@@ -100,8 +95,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
   public DeleteControl cleanup(KvmGuest guest, Context<KvmGuest> ctx) {
     log.debug("{}/{} cleanup", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
     return deletion
-        .cleanup(
-            new GuestRun(guest, clock), ctx.getSecondaryResource(KvmHost.class), writer(guest, ctx))
+        .cleanup(new GuestRun(guest, clock), writer(guest, ctx))
         .map(retry -> DeleteControl.noFinalizerRemoval().rescheduleAfter(retry))
         .orElseGet(DeleteControl::defaultDelete);
   }

@@ -6,7 +6,9 @@ import dev.kvmop.metrics.DomainMetrics;
 import java.util.Arrays;
 import java.util.List;
 
-/** status.guests and status.pool from the guests that name the host, and their metrics. */
+/**
+ * status.guests, status.pool and status.allocated from the guests of the host, and their metrics.
+ */
 record CountGuests(DomainMetrics metrics) implements HostStep {
   private static final List<String> PHASES =
       Arrays.stream(GuestPhase.values()).map(Enum::name).toList();
@@ -21,6 +23,13 @@ record CountGuests(DomainMetrics metrics) implements HostStep {
     String name = round.host().getMetadata().getName();
     metrics.guests(ns, name, PHASES, HostCounts.byPhase(guests));
     metrics.pool(ns, name, status.pool.allocated, status.pool.free);
+    status.allocated = HostCounts.allocated(round.spec(), status.facts, guests);
+    metrics.hostAllocated(
+        ns,
+        name,
+        status.allocated.cpus,
+        HostCounts.placedMemoryMiB(guests) << 20,
+        status.allocated.guests);
     return StepResult.NEXT;
   }
 }

@@ -11,7 +11,6 @@ import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.controller.HostDirectory;
-import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.HostException;
 import java.time.Duration;
 import java.util.Optional;
@@ -42,10 +41,9 @@ final class HostGate {
   Verdict check(GuestRun run, Optional<KvmHost> host) {
     String hostName = run.hostName();
     if (host.isEmpty()) {
+      String field = run.status().host != null ? "status.host" : "spec.hostRef.name";
       return waitForHost(
-          run,
-          GuestReasons.HOST_NOT_FOUND,
-          "spec.hostRef.name: KvmHost " + hostName + " does not exist");
+          run, GuestReasons.HOST_NOT_FOUND, field + ": KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = services.directory().get(run.hostId());
     GuestPhase current = run.status().phase;
@@ -68,7 +66,9 @@ final class HostGate {
           GuestReasons.HOST_NOT_READY,
           "KvmHost " + hostName + (phase == null ? " is not ready yet" : " is " + phase));
     }
-    if (!run.launched() && bridgeMissing(run, host.get())) {
+    if (!run.launched()
+        && run.spec().network.type == NetworkType.Bridge
+        && Candidates.bridgeMissing(host.get())) {
       return waitForHost(
           run,
           GuestReasons.BRIDGE_MISSING,
@@ -100,14 +100,6 @@ final class HostGate {
       services.transitions().enter(run, GuestPhase.Unknown, e.reason().name(), e.getMessage());
     }
     return Outcome.requeue(Duration.ofSeconds(10));
-  }
-
-  private static boolean bridgeMissing(GuestRun run, KvmHost host) {
-    return run.spec().network.type == NetworkType.Bridge
-        && host.getStatus() != null
-        && StatusConditions.find(host.getStatus().conditions, Conditions.BRIDGE_READY)
-            .filter(cond -> Conditions.FALSE.equals(cond.getStatus()))
-            .isPresent();
   }
 
   private Verdict waitForHost(GuestRun run, String reason, String message) {

@@ -46,6 +46,7 @@ final class SpecCheck {
   private static List<String> errors(GuestRun run) {
     KvmGuest guest = run.guest();
     List<String> errors = new ArrayList<>(GuestSpecValidation.validate(guest.getSpec()));
+    errors.addAll(HostChoice.errors(guest.getSpec()));
     String placedOn = run.status().host;
     if (placedOn != null
         && guest.getSpec() != null

@@ -128,6 +128,8 @@ class GuestLifecycleTableTest {
     rows.addAll(specAndHostTrouble());
     rows.addAll(deletion());
     rows.addAll(phaseKept());
+    rows.addAll(PlacementRows.placement());
+    rows.addAll(PlacementRows.placementKept());
     return rows;
   }
 
