@@ -133,9 +133,11 @@ class GuestSpecValidationTest {
   }
 
   @Test
-  void hostRefRequired() {
+  void hostRefIsOptionalButNeedsANameWhenGiven() {
     KvmGuestSpec spec = valid();
     spec.hostRef = null;
+    assertThat(GuestSpecValidation.validate(spec)).isEmpty();
+    spec.hostRef = new dev.kvmop.api.ObjectRef();
     assertThat(GuestSpecValidation.validate(spec)).containsExactly("spec.hostRef.name: required");
   }
 
