@@ -209,6 +209,9 @@ public final class E2EEnvironment implements AutoCloseable {
     spec.workDir = workRoot.resolve(name).toString();
     spec.probeIntervalSeconds = 1;
     spec.kvm.requireHardwareVirtualization = false;
+    // Stands in for a big machine: hundreds of 1-vCPU test guests, where capacity from this
+    // machine's facts (2 CPUs x overcommit 4.0) would stop at 8.
+    spec.capacity.cpus = 1024;
     for (int i = 0; i < pool; i++) {
       spec.addresses.add(
           new AddressEntry(String.format("52:54:00:10:00:%02x", i + 1), "10.77.0." + (i + 1)));
@@ -313,11 +316,9 @@ public final class E2EEnvironment implements AutoCloseable {
     return awaitGuest(name, g -> g.getStatus().phase == phase);
   }
 
-  /** The guests placed on host {@code hostName} by their spec. */
+  /** The guests placed on host {@code hostName} (status.host), or naming it (spec.hostRef). */
   public List<KvmGuest> guestsOn(String hostName) {
-    return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
-        .filter(g -> g.getSpec().hostRef.name.equals(hostName))
-        .toList();
+    return guestsOf(hostName);
   }
 
   /** The guests whose name starts with {@code prefix}. */
@@ -358,10 +359,10 @@ public final class E2EEnvironment implements AutoCloseable {
         .toList();
   }
 
-  /** The guests that name {@code host} in their spec. */
+  /** The guests placed on {@code host} (status.host), or naming it while not placed yet. */
   public List<KvmGuest> guestsOf(String host) {
     return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
-        .filter(g -> g.getSpec().hostRef != null && host.equals(g.getSpec().hostRef.name))
+        .filter(g -> host.equals(dev.kvmop.controller.GuestHosts.hostName(g)))
         .toList();
   }
 

@@ -120,7 +120,7 @@ public final class GuestDeletion {
   private Optional<Duration> release(GuestRun run) {
     services
         .placements()
-        .locked(
+        .update(
             run.namespace(),
             ledger -> {
               services.addresses().release(run.hostId(), run.uid());
@@ -131,7 +131,6 @@ public final class GuestDeletion {
                           services
                               .addresses()
                               .release(HostDirectory.hostId(run.namespace(), r.host()), run.uid()));
-              return null;
             });
     addressFreed.accept(run.hostId());
     return Optional.empty();

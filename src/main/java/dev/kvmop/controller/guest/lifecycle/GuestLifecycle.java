@@ -72,6 +72,9 @@ public final class GuestLifecycle {
   private Outcome decide(GuestRun run, StatusSink<KvmGuestStatus> record) {
     Optional<Outcome> invalid = spec.check(run);
     if (invalid.isPresent()) {
+      if (run.status().host == null) {
+        services.placements().update(run.namespace(), ledger -> ledger.notWaiting(run.uid()));
+      }
       return invalid.get();
     }
     if (run.status().host == null && !run.namesHost()) {

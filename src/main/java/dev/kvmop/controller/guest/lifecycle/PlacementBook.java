@@ -4,6 +4,7 @@ import dev.kvmop.metrics.DomainMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -19,6 +20,16 @@ final class PlacementBook {
 
   PlacementBook(DomainMetrics metrics) {
     this.metrics = metrics;
+  }
+
+  /** {@link #locked} for work without a result. */
+  void update(String namespace, Consumer<PlacementLedger> work) {
+    locked(
+        namespace,
+        ledger -> {
+          work.accept(ledger);
+          return null;
+        });
   }
 
   /** Runs {@code work} under the namespace's lock, then publishes its waiting-guest count. */

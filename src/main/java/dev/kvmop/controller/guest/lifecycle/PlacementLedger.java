@@ -52,6 +52,11 @@ final class PlacementLedger {
     waiting.add(uid);
   }
 
+  /** The guest no longer looks for a host (its spec became invalid). */
+  void notWaiting(String uid) {
+    waiting.remove(uid);
+  }
+
   /** Guests of the namespace that found no host at their last try. */
   int waitingCount() {
     return waiting.size();
