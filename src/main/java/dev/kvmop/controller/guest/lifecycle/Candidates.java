@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A KvmHost as placement sees it for one guest: readiness and the spec as the host controller last
- * published them (the directory), labels from the KvmHost, answers from the last probe, the pool
- * from its allocator, and what its guests take from the ledger.
+ * A KvmHost as placement sees it for one guest: readiness, facts and the pool as the host
+ * controller last published them (the directory), labels, cordon, capacity and maxGuests from the
+ * KvmHost, answers from the last probe, and what its guests take from the ledger.
  */
 final class Candidates {
   private final GuestServices services;
@@ -33,8 +33,10 @@ final class Candidates {
     String name = host.getMetadata().getName();
     String hostId = HostDirectory.hostId(run.namespace(), name);
     Optional<HostDirectory.Entry> entry = services.directory().get(hostId);
-    boolean ready = entry.isPresent() && ready(entry.get(), host);
-    KvmHostSpec spec = entry.map(HostDirectory.Entry::spec).orElse(host.getSpec());
+    boolean ready = entry.isPresent() && host.getSpec() != null && ready(entry.get(), host);
+    // Cordon, capacity and maxGuests as the KvmHost says now (a cordon applies at once); the pool
+    // as the host controller last validated and published it.
+    KvmHostSpec spec = host.getSpec() == null ? new KvmHostSpec() : host.getSpec();
     var facts = entry.map(HostDirectory.Entry::facts).orElse(null);
     return new Candidate(
         name,
@@ -42,7 +44,7 @@ final class Candidates {
         ready,
         !Boolean.FALSE.equals(spec.schedulable),
         bridgeMissing(host),
-        ready ? address(run, hostId, spec) : AddressCheck.UNKNOWN,
+        ready ? address(run, hostId, entry.get().spec()) : AddressCheck.UNKNOWN,
         spec.maxGuests == null ? 0 : spec.maxGuests,
         HostCapacity.capacity(spec, facts),
         HostCapacity.cpuOvercommit(spec),

@@ -71,6 +71,12 @@ final class PlacementRows {
             .expect(GuestPhase.Pending)
             .conditions("Scheduled=False/Unschedulable")
             .check(w -> assertThat(message(w)).isEqualTo("0/1 hosts fit: 1 cordoned")),
+        row("cordoned in the KvmHost before the host controller published it: applies at once")
+            .given(PlacementRows::anyHost)
+            .given(w -> w.host.getSpec().schedulable = false)
+            .edges("[*] --> Pending", "Pending --> Pending")
+            .expect(GuestPhase.Pending)
+            .check(w -> assertThat(message(w)).isEqualTo("0/1 hosts fit: 1 cordoned")),
         row("no host named, the only pool exhausted: Pending (Unschedulable)")
             .given(PlacementRows::anyHost)
             .given(w -> w.hostSpec(s -> s.addresses.remove(1)))
