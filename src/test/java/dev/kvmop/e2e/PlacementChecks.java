@@ -200,9 +200,14 @@ final class PlacementChecks {
     victims.forEach(v -> env.awaitGone(v.getMetadata().getName()));
   }
 
+  /** Deletes the guests named {@code prefix}*, without waiting. */
+  void deleteNamed(String prefix) {
+    env.guestsNamed(prefix).forEach(g -> env.client.resource(g).delete());
+  }
+
   /** Deletes the guests named {@code prefix}*; then no qemu and no guest directory is left. */
   void deleteAll(String prefix) {
-    env.guestsNamed(prefix).forEach(g -> env.client.resource(g).delete());
+    deleteNamed(prefix);
     await()
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofMillis(500))
