@@ -1,20 +1,28 @@
 package dev.kvmop.controller.guest.lifecycle;
 
 import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.SpecText;
 import dev.kvmop.placement.Selector;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** How a guest's spec says where it may go: spec.hostRef, or spec.hostSelector, or any host. */
 final class HostChoice {
   private HostChoice() {}
 
-  /** What is wrong with spec.hostRef and spec.hostSelector together; empty when nothing is. */
+  private static final Pattern DNS_1123_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  /** What is wrong with spec.hostRef and spec.hostSelector; empty when nothing is. */
   static List<String> errors(KvmGuestSpec spec) {
     List<String> errors = new ArrayList<>();
     if (spec == null) {
       return errors;
+    }
+    if (spec.hostRef != null) {
+      hostRefErrors(spec.hostRef.name, errors);
     }
     if (spec.hostRef != null && spec.hostSelector != null) {
       errors.add(
@@ -26,6 +34,18 @@ final class HostChoice {
       errors.addAll(Selector.errors("spec.hostSelector", s.getMatchLabels(), requirements(s)));
     }
     return errors;
+  }
+
+  /** spec.hostRef is optional; when given, it names a host. */
+  private static void hostRefErrors(String name, List<String> errors) {
+    if (name == null || name.isEmpty()) {
+      errors.add("spec.hostRef.name: required");
+    } else if (name.length() > 253 || !DNS_1123_SUBDOMAIN.matcher(name).matches()) {
+      errors.add(
+          "spec.hostRef.name: "
+              + SpecText.quoted(name)
+              + " is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
+    }
   }
 
   /** The hosts a valid spec accepts by label: every host without a selector. */
