@@ -28,7 +28,8 @@ class ArchitectureTest {
             "dev.kvmop.net..",
             "dev.kvmop.cloudinit..",
             "dev.kvmop.metrics..",
-            "dev.kvmop.local..")
+            "dev.kvmop.local..",
+            "dev.kvmop.placement..")
         .check(MAIN);
   }
 
@@ -45,6 +46,17 @@ class ArchitectureTest {
             "dev.kvmop.net..",
             "dev.kvmop.cloudinit..",
             "java..")
+        .check(MAIN);
+  }
+
+  @Test
+  void placementIsPureAndUsesOnlyApiAndTheJdk() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.kvmop.placement..")
+        .should()
+        .dependOnClassesThat()
+        .resideOutsideOfPackages("dev.kvmop.api..", "dev.kvmop.placement..", "java..")
         .check(MAIN);
   }
 
@@ -68,7 +80,8 @@ class ArchitectureTest {
             "dev.kvmop.host..",
             "dev.kvmop.qemu..",
             "dev.kvmop.net..",
-            "dev.kvmop.cloudinit..")
+            "dev.kvmop.cloudinit..",
+            "dev.kvmop.placement..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.javaoperatorsdk..")

@@ -50,6 +50,8 @@ class DeployManifestsTest {
           "kvmop_guest_restarts_total",
           "kvmop_host_up",
           "kvmop_host_pool_addresses",
+          "kvmop_host_allocated",
+          "kvmop_guests_unschedulable",
           "kvmop_ssh_command_seconds",
           "kvmop_ssh_connects_total",
           "kvmop_probe_seconds");
@@ -103,7 +105,8 @@ class DeployManifestsTest {
             "KvmHostDown",
             "KvmGuestCrashLooping",
             "KvmAddressPoolNearlyExhausted",
-            "KvmOperatorReconcileErrors")) {
+            "KvmOperatorReconcileErrors",
+            "KvmGuestsUnschedulable")) {
       assertThat(text).contains("alert: \"" + alert + "\"");
     }
     JsonNode tree = json.valueToTree(groups);
@@ -130,7 +133,12 @@ class DeployManifestsTest {
       used.add(m.group().replaceAll("_(bucket|count|sum)$", ""));
     }
     assertThat(KVMOP_FAMILIES).containsAll(used);
-    assertThat(used).contains("kvmop_guest_start_seconds", "kvmop_ssh_command_seconds");
+    assertThat(used)
+        .contains(
+            "kvmop_guest_start_seconds",
+            "kvmop_ssh_command_seconds",
+            "kvmop_host_allocated",
+            "kvmop_guests_unschedulable");
   }
 
   private static GenericKubernetesResource one(List<GenericKubernetesResource> all, String kind) {

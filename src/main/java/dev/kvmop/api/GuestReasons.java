@@ -41,6 +41,13 @@ public final class GuestReasons {
   /** Scheduled=True: the guest is placed on its host (with its address, when it takes one). */
   public static final String SCHEDULED = "Scheduled";
 
+  /**
+   * No host fits the guest (Scheduled=False, Pending); the message counts the hosts by the first
+   * rule each fails, e.g. {@code 0/4 hosts fit: 1 not Ready, 1 pool exhausted, 2 insufficient
+   * memory}. For a guest with spec.hostRef: that host is cordoned or lacks the cpus or memory.
+   */
+  public static final String UNSCHEDULABLE = "Unschedulable";
+
   /** The host already holds spec.maxGuests guests. */
   public static final String MAX_GUESTS_REACHED = "MaxGuestsReached";
 

@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("kg")
 @Categories("kvm")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase")
-@AdditionalPrinterColumn(name = "Host", jsonPath = ".spec.hostRef.name")
+@AdditionalPrinterColumn(name = "Host", jsonPath = ".status.host")
 @AdditionalPrinterColumn(name = "IP", jsonPath = ".status.ip")
 @AdditionalPrinterColumn(name = "MAC", jsonPath = ".status.mac", priority = 1)
 @AdditionalPrinterColumn(

@@ -1,6 +1,7 @@
 package dev.kvmop.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -8,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,13 +18,25 @@ import java.util.List;
  * {@code @JsonPropertyDescription} because the CRD generator reads bytecode, where Javadoc is gone;
  * they are the fields' documentation.
  */
+@ValidationRule(
+    value = "!has(self.hostRef) || !has(self.hostSelector)",
+    message = "spec.hostRef and spec.hostSelector are mutually exclusive")
 public class KvmGuestSpec {
-  @Required
   @ValidationRule(value = "self == oldSelf", message = "spec.hostRef is immutable")
   @JsonPropertyDescription(
-      "The KvmHost, in the same namespace, that runs this guest. Immutable: recreate the guest to"
-          + " move it.")
+      "The KvmHost, in the same namespace, that runs this guest. Optional: without it the"
+          + " operator places the guest (see hostSelector). Immutable: recreate the guest to move"
+          + " it.")
   public ObjectRef hostRef;
+
+  @SchemaFrom(type = HostSelectorSchema.class)
+  @JsonPropertyDescription(
+      "Without hostRef: the KvmHosts in the guest's namespace that may take it, by their labels"
+          + " (matchLabels, matchExpressions with In, NotIn, Exists, DoesNotExist). Neither set:"
+          + " any host of the namespace. The operator places the guest on a Ready, schedulable"
+          + " host with room (pool address, maxGuests, capacity x overcommit) and records it in"
+          + " status.host, which never changes until deletion.")
+  public LabelSelector hostSelector;
 
   @Default("Always")
   @JsonPropertyDescription(

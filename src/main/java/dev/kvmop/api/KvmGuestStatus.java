@@ -19,7 +19,9 @@ public class KvmGuestStatus {
       "SpecValid, Scheduled, AddressAssigned, DisksReady, ProcessRunning, Ready.")
   public List<Condition> conditions = new ArrayList<>();
 
-  @JsonPropertyDescription("Name of the KvmHost the guest is placed on.")
+  @JsonPropertyDescription(
+      "Name of the KvmHost the guest is placed on: spec.hostRef, or the host the operator chose."
+          + " Written before anything runs there; never changes until deletion.")
   public String host;
 
   @JsonPropertyDescription("Pool IP held by the guest.")

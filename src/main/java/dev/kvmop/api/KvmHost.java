@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Guests", jsonPath = ".status.guests.summary")
 @AdditionalPrinterColumn(name = "Pool", jsonPath = ".status.pool.summary")
+@AdditionalPrinterColumn(name = "Allocated", jsonPath = ".status.allocated.summary")
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",

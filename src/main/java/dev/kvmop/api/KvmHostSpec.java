@@ -111,6 +111,53 @@ public class KvmHostSpec {
   @JsonPropertyDescription("Most guests on this host; 0 means bounded by the pool only.")
   public Integer maxGuests = 0;
 
+  @Default("{}")
+  @JsonPropertyDescription(
+      "What the guests placed here may use in total, before overcommit; zero or empty values come"
+          + " from the host's facts.")
+  public Capacity capacity = new Capacity();
+
+  @Default("{}")
+  @JsonPropertyDescription(
+      "Factors on capacity: a guest fits while the cpus (memory) of the guests placed here, its"
+          + " own included, stay within capacity x overcommit.")
+  public Overcommit overcommit = new Overcommit();
+
+  @Default("true")
+  @JsonPropertyDescription(
+      "false cordons the host: guests placed here keep running, no new guest is placed here.")
+  public Boolean schedulable = true;
+
+  /** Host capacity for placement. */
+  public static class Capacity {
+    @Default("0")
+    @Min(0)
+    @Max(65536)
+    @JsonPropertyDescription("Virtual CPUs; 0 means the host's online CPUs (status.facts.cpus).")
+    public Integer cpus = 0;
+
+    @Pattern(Patterns.QUANTITY_OR_EMPTY)
+    @JsonPropertyDescription(
+        "Memory as a Kubernetes quantity, e.g. 60Gi; empty means the host's memory less 1Gi kept"
+            + " for the host itself.")
+    public String memory = "";
+  }
+
+  /** Overcommit factors for placement. */
+  public static class Overcommit {
+    @Default("4.0")
+    @Min(value = 0, inclusive = false)
+    @Max(100)
+    @JsonPropertyDescription("Guest vCPUs per capacity CPU, more than 0 and at most 100.")
+    public Double cpu = 4.0;
+
+    @Default("1.0")
+    @Min(value = 0, inclusive = false)
+    @Max(100)
+    @JsonPropertyDescription("Guest memory per capacity memory, more than 0 and at most 100.")
+    public Double memory = 1.0;
+  }
+
   /** qemu location on the host. */
   public static class Qemu {
     @Default("/usr/bin/qemu-system-x86_64")

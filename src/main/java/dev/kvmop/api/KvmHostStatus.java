@@ -37,6 +37,9 @@ public class KvmHostStatus {
   @JsonPropertyDescription("The image cache (<workDir>/images) as last swept.")
   public ImageCacheStatus imageCache;
 
+  @JsonPropertyDescription("What the guests placed on this host take of its capacity.")
+  public Allocated allocated;
+
   @JsonPropertyDescription("qemu processes carrying the operator's marker but no KvmGuest.")
   public Integer orphanedProcesses;
 
@@ -126,6 +129,23 @@ public class KvmHostStatus {
     public Integer total;
 
     @JsonPropertyDescription("running/total, for kubectl.")
+    public String summary;
+  }
+
+  /** The sum over the guests placed on the host. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Allocated {
+    @JsonPropertyDescription("Virtual CPUs of the guests placed here.")
+    public Integer cpus;
+
+    @JsonPropertyDescription("Memory of the guests placed here, as a quantity (e.g. 1536Mi).")
+    public String memory;
+
+    @JsonPropertyDescription("Guests placed here.")
+    public Integer guests;
+
+    @JsonPropertyDescription(
+        "cpus/limit and memory/limit, the limits being capacity x overcommit, for kubectl.")
     public String summary;
   }
 }

@@ -24,6 +24,10 @@ public final class Patterns {
       "^(/([^/.\\x00][^/\\x00]*|\\.[^/.\\x00][^/\\x00]*|\\.\\.[^/\\x00]+))+$";
 
   public static final String QUANTITY = "^[1-9][0-9]{0,12}(Ki|Mi|Gi|Ti|K|M|G|T)?$";
+
+  /** A {@link #QUANTITY}, or empty (a default the operator works out). */
+  public static final String QUANTITY_OR_EMPTY = "^([1-9][0-9]{0,12}(Ki|Mi|Gi|Ti|K|M|G|T)?)?$";
+
   public static final String SHA256 = "^[0-9a-fA-F]{64}$";
   public static final String MACHINE = "^[A-Za-z0-9._-]{1,64}$";
   public static final String NIC_MODEL = "^[A-Za-z0-9._-]{1,64}$";

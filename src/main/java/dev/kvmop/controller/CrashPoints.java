@@ -6,6 +6,9 @@ package dev.kvmop.controller;
  * SIGKILL: no shutdown hooks, no cleanup), so the tests can prove a restart converges.
  */
 public final class CrashPoints {
+  /** A host is chosen and reserved in memory; nothing about it is on record yet. */
+  public static final String AFTER_PLACEMENT = "after-placement";
+
   public static final String AFTER_ALLOCATION = "after-allocation";
   public static final String AFTER_ADDRESS_PERSISTED = "after-address-persisted";
   public static final String AFTER_LAUNCH = "after-launch";

@@ -1,5 +1,6 @@
 package dev.kvmop.controller;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.KvmHostStatus.HostFacts;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * What the host controller knows about each host and the guest side needs: how to reach it (the SSH
@@ -56,8 +59,20 @@ public final class HostDirectory {
     }
   }
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Map<String, ProbeMark> marks = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * Calls {@code listener} with the host id after a host's entry changed in what placement reads
+   * (phase, spec, facts, usability) or went away. Guests waiting for a host are woken by it: the
+   * KvmHost watch event of an edit can come before the host controller has published the edit.
+   */
+  public void onChange(Consumer<String> listener) {
+    listeners.add(listener);
+  }
 
   public void probed(String hostId, ProbeMark mark) {
     marks.put(hostId, mark);
@@ -68,12 +83,27 @@ public final class HostDirectory {
   }
 
   public void publish(Entry entry) {
-    entries.put(entry.hostId(), entry);
+    Entry before = entries.put(entry.hostId(), entry);
+    if (before == null || !placementView(before).equals(placementView(entry))) {
+      listeners.forEach(l -> l.accept(entry.hostId()));
+    }
   }
 
   public void remove(String hostId) {
-    entries.remove(hostId);
+    Entry before = entries.remove(hostId);
     marks.remove(hostId);
+    if (before != null) {
+      listeners.forEach(l -> l.accept(hostId));
+    }
+  }
+
+  private static List<Object> placementView(Entry e) {
+    return java.util.Arrays.asList(
+        e.phase(),
+        e.usable(),
+        JSON.valueToTree(e.spec()),
+        e.facts() == null ? null : e.facts().cpus,
+        e.facts() == null ? null : e.facts().memoryBytes);
   }
 
   public Optional<Entry> get(String hostId) {

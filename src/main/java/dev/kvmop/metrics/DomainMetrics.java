@@ -38,6 +38,22 @@ public final class DomainMetrics {
     gauge("kvmop.host.pool.addresses", base.and("state", "free")).set(free);
   }
 
+  /**
+   * What the guests placed on a host take: {@code kvmop_host_allocated} with resource {@code cpus},
+   * {@code memory} (bytes) and {@code guests}.
+   */
+  public void hostAllocated(String namespace, String host, long cpus, long memoryBytes, long n) {
+    Tags base = Tags.of("namespace", namespace, "host", host);
+    gauge("kvmop.host.allocated", base.and("resource", "cpus")).set(cpus);
+    gauge("kvmop.host.allocated", base.and("resource", "memory")).set(memoryBytes);
+    gauge("kvmop.host.allocated", base.and("resource", "guests")).set(n);
+  }
+
+  /** Guests of a namespace that no host took at their last try ({@code Unschedulable} and kin). */
+  public void guestsUnschedulable(String namespace, int n) {
+    gauge("kvmop.guests.unschedulable", Tags.of("namespace", namespace)).set(n);
+  }
+
   /** Sets the guest count of every phase on a host; phases absent from the map become 0. */
   public void guests(String namespace, String host, List<String> phases, Map<String, Integer> n) {
     Tags base = Tags.of("namespace", namespace, "host", host);

@@ -59,21 +59,34 @@ public final class AddressAllocator {
    * @param requestedIp an IP of the pool, or null/empty for the first free entry in pool order
    */
   public synchronized Allocation allocate(String guestKey, String requestedIp) {
+    Allocation result = peek(guestKey, requestedIp);
+    if (result instanceof Allocation.Assigned a && !holdings.containsKey(guestKey)) {
+      hold(guestKey, a.entry());
+      conflicts.remove(guestKey);
+    }
+    return result;
+  }
+
+  /**
+   * What {@link #allocate} would return now, without holding anything: whether this pool has the
+   * guest's address.
+   */
+  public synchronized Allocation peek(String guestKey, String requestedIp) {
     PoolEntry existing = holdings.get(guestKey);
     if (existing != null) {
       return new Allocation.Assigned(existing);
     }
     if (requestedIp != null && !requestedIp.isEmpty()) {
-      return allocateRequested(guestKey, requestedIp);
+      return requested(requestedIp);
     }
     int index = blocked.nextClearBit(0);
     if (index >= pool.size()) {
       return new Allocation.Exhausted();
     }
-    return assign(guestKey, pool.get(index));
+    return new Allocation.Assigned(pool.get(index));
   }
 
-  private Allocation allocateRequested(String guestKey, String requestedIp) {
+  private Allocation requested(String requestedIp) {
     int index = pool.indexOfIp(requestedIp);
     if (index < 0) {
       return new Allocation.RequestedNotInPool(requestedIp);
@@ -83,12 +96,6 @@ public final class AddressAllocator {
     if (holder != null) {
       return new Allocation.RequestedTaken(entry.ip(), holder);
     }
-    return assign(guestKey, entry);
-  }
-
-  private Allocation assign(String guestKey, PoolEntry entry) {
-    hold(guestKey, entry);
-    conflicts.remove(guestKey);
     return new Allocation.Assigned(entry);
   }
 

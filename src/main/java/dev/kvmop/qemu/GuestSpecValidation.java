@@ -41,8 +41,6 @@ public final class GuestSpecValidation {
   static final int MAX_EXTRA_ARGS = 256;
   static final int MAX_DISKS = 16;
 
-  private static final Pattern DNS_1123_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern MACHINE = Pattern.compile(Patterns.MACHINE);
   private static final Pattern NIC_MODEL = Pattern.compile(Patterns.NIC_MODEL);
   private static final Pattern HOST_OR_IP = Pattern.compile(Patterns.HOST_OR_IP);
@@ -62,7 +60,6 @@ public final class GuestSpecValidation {
       return List.of("spec: required");
     }
     List<String> errors = new ArrayList<>();
-    checkHostRef(spec, errors);
     FieldChecks.oneOf(spec.runStrategy, RunStrategy.Unrecognized, "spec.runStrategy", errors);
     FieldChecks.oneOf(spec.accel, Accel.Unrecognized, "spec.accel", errors);
     FieldChecks.range(spec.cpus, "spec.cpus", 1, 512, errors);
@@ -89,18 +86,6 @@ public final class GuestSpecValidation {
       errors.add("spec: qemu arguments total " + bytes + " bytes, at most " + MAX_ARGV_BYTES);
     }
     return errors;
-  }
-
-  private static void checkHostRef(KvmGuestSpec spec, List<String> errors) {
-    String name = spec.hostRef == null ? null : spec.hostRef.name;
-    if (name == null || name.isEmpty()) {
-      errors.add("spec.hostRef.name: required");
-    } else if (name.length() > 253 || !DNS_1123_SUBDOMAIN.matcher(name).matches()) {
-      errors.add(
-          "spec.hostRef.name: "
-              + SpecText.quoted(name)
-              + " is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
-    }
   }
 
   private static void checkMemory(String memory, List<String> errors) {

@@ -115,6 +115,8 @@ public final class OperatorRig implements AutoCloseable {
     spec.workDir = workRoot.resolve("h" + i).toString();
     spec.probeIntervalSeconds = config.probeIntervalSeconds();
     spec.kvm.requireHardwareVirtualization = false;
+    // Hundreds of 1-vCPU guests on a 2-core machine: capacity from the facts would stop at 8.
+    spec.capacity.cpus = 1024;
     h.setSpec(spec);
     return h;
   }

@@ -148,6 +148,29 @@ class BadInputMatrixTest {
     c.add(hostCase("maxguests-neg", s -> s.put("maxGuests", -1), spec("maxGuests")));
     c.add(
         hostCase(
+            "capacity-memory-words",
+            s -> s.put("capacity", Map.of("memory", "lots")),
+            spec("capacity.memory")));
+    c.add(
+        hostCase(
+            "capacity-cpus-negative",
+            s -> s.put("capacity", Map.of("cpus", -1)),
+            spec("capacity.cpus")));
+    c.add(
+        hostCase(
+            "overcommit-zero", s -> s.put("overcommit", Map.of("cpu", 0)), spec("overcommit.cpu")));
+    c.add(
+        hostCase(
+            "overcommit-negative",
+            s -> s.put("overcommit", Map.of("memory", -1.5)),
+            spec("overcommit.memory")));
+    c.add(
+        hostCase(
+            "overcommit-over-100",
+            s -> s.put("overcommit", Map.of("memory", 100.5)),
+            spec("overcommit.memory")));
+    c.add(
+        hostCase(
             "bridge-shell",
             s -> s.put("network", Map.of("bridge", "br0;reboot")),
             spec("network.bridge")));
@@ -375,7 +398,41 @@ class BadInputMatrixTest {
     c.add(
         guestCase(
             "net-model-shell", s -> net(s).put("model", "e1000$(id)"), spec("network.model")));
-    c.add(guestCase("hostref-missing", s -> s.remove("hostRef"), spec("hostRef.name")));
+    c.add(
+        guestCase(
+            "hostref-noname", s -> s.put("hostRef", new LinkedHashMap<>()), spec("hostRef.name")));
+    c.add(
+        guestCase(
+            "selector-and-hostref",
+            s -> s.put("hostSelector", Map.of("matchLabels", Map.of("rack", "a"))),
+            spec("hostSelector")));
+    c.add(
+        guestCase(
+            "selector-unknown-operator",
+            s -> selector(s, Map.of("key", "rack", "operator", "Gt", "values", List.of("1"))),
+            spec("hostSelector.matchExpressions[0].operator")));
+    c.add(
+        guestCase(
+            "selector-in-without-values",
+            s -> selector(s, Map.of("key", "rack", "operator", "In")),
+            spec("hostSelector.matchExpressions[0].values")));
+    c.add(
+        guestCase(
+            "selector-bad-label-key",
+            s -> selector(s, Map.of("key", "rack;reboot", "operator", "Exists")),
+            spec("hostSelector.matchExpressions[0].key")));
+    c.add(
+        guestCase(
+            TOO_BIG,
+            s -> {
+              s.remove("hostRef");
+              s.put("memory", "64Gi");
+            },
+            new Expect(
+                Conditions.SCHEDULED,
+                "Unschedulable",
+                "no host is big enough for 64Gi memory",
+                "Pending")));
     c.add(
         guestCase(
             "hostref-invalid",
@@ -595,6 +652,9 @@ class BadInputMatrixTest {
 
   static final String CONTROL_GUEST_IP = "10.8.0.10";
 
+  /** A guest bigger than any host: Unschedulable with one clear message, not a loop of Events. */
+  static final String TOO_BIG = "too-big";
+
   static final String SHA = "a".repeat(64);
 
   private static Expect spec(String field) {
@@ -667,9 +727,15 @@ class BadInputMatrixTest {
     // The valid host keeps being probed: a few more rounds of it bound the time in which the bad
     // ones had their chance to (wrongly) reach a host.
     long before = hosts.callsFor(CONTROL_ADDRESS);
+    String tooBig = "bad-g-" + TOO_BIG;
+    int tooBigEvents = unschedulableEvents(tooBig);
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> hosts.callsFor(CONTROL_ADDRESS) >= before + 6);
+    assertThat(unschedulableEvents(tooBig))
+        .as("Unschedulable Events of the too-big guest while nothing changes")
+        .isEqualTo(tooBigEvents)
+        .isBetween(1, 3);
     List<String> strayCalls =
         hosts.calls.stream()
             .filter(call -> !call.contains(CONTROL_ADDRESS) && !call.contains(LATE_CONTROL_ADDRESS))
@@ -839,6 +905,21 @@ class BadInputMatrixTest {
         .convertValue(
             spec,
             new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
+  }
+
+  /** No hostRef, a selector with this one requirement. */
+  private static void selector(Map<String, Object> spec, Map<String, Object> requirement) {
+    spec.remove("hostRef");
+    spec.put("hostSelector", Map.of("matchExpressions", List.of(requirement)));
+  }
+
+  /** Unschedulable Events of a guest, their repeat counts summed. */
+  private int unschedulableEvents(String guest) {
+    return client.v1().events().list().getItems().stream()
+        .filter(e -> guest.equals(e.getInvolvedObject().getName()))
+        .filter(e -> "Unschedulable".equals(e.getReason()))
+        .mapToInt(e -> e.getCount() == null ? 1 : e.getCount())
+        .sum();
   }
 
   @SuppressWarnings("unchecked")

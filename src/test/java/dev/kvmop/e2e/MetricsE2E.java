@@ -43,6 +43,8 @@ class MetricsE2E {
           "kvmop_guest_restarts_total", Set.of(),
           "kvmop_host_up", Set.of("namespace", "host"),
           "kvmop_host_pool_addresses", Set.of("namespace", "host", "state"),
+          "kvmop_host_allocated", Set.of("namespace", "host", "resource"),
+          "kvmop_guests_unschedulable", Set.of("namespace"),
           "kvmop_ssh_command_seconds", Set.of("host", "op"),
           "kvmop_ssh_connects_total", Set.of("host", "result"),
           "kvmop_probe_seconds", Set.of("host"));
@@ -82,6 +84,8 @@ class MetricsE2E {
     awaitMetric("kvmop_guests", 1, host[0], host[1], "phase=\"Running\"");
     awaitMetric("kvmop_host_pool_addresses", 1, host[0], host[1], "state=\"allocated\"");
     awaitMetric("kvmop_host_pool_addresses", 3, host[0], host[1], "state=\"free\"");
+    awaitMetric("kvmop_host_allocated", 32 << 20, host[0], host[1], "resource=\"memory\"");
+    awaitMetric("kvmop_host_allocated", 1, host[0], host[1], "resource=\"guests\"");
     assertThat(operator.metricSum("kvmop_guest_start_seconds_count")).isGreaterThan(startsBefore);
     assertThat(operator.metricSum("kvmop_guest_start_seconds_bucket", "le=\"+Inf\""))
         .isGreaterThan(startsBefore);
@@ -90,6 +94,7 @@ class MetricsE2E {
     awaitMetric("kvmop_guests", 0, host[0], host[1], "phase=\"Running\"");
     awaitMetric("kvmop_host_pool_addresses", 0, host[0], host[1], "state=\"allocated\"");
     awaitMetric("kvmop_host_pool_addresses", 4, host[0], host[1], "state=\"free\"");
+    awaitMetric("kvmop_host_allocated", 0, host[0], host[1], "resource=\"memory\"");
 
     // Crash, relaunch, delete.
     double restartsBefore = operator.metricSum("kvmop_guest_restarts_total");

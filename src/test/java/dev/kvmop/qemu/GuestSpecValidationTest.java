@@ -158,11 +158,10 @@ class GuestSpecValidationTest {
     spec.kernel.path = "/vmlinuz";
     spec.kernel.cmdline = huge;
     spec.machine = huge;
-    spec.hostRef.name = huge;
     spec.network.ip = huge;
     spec.memory = huge;
     assertThat(GuestSpecValidation.validate(spec))
-        .hasSize(7)
+        .hasSize(6)
         .allSatisfy(e -> assertThat(e.length()).isLessThan(300));
   }
 
@@ -175,13 +174,10 @@ class GuestSpecValidationTest {
     spec.runStrategy = null;
     spec.accel = null;
     spec.gracePeriodSeconds = null;
-    spec.hostRef = new ObjectRef("Node_A");
     spec.readinessProbe = new KvmGuestSpec.ReadinessProbe();
     spec.readinessProbe.tcpPort = 70000;
     assertThat(GuestSpecValidation.validate(spec))
         .containsExactly(
-            "spec.hostRef.name: \"Node_A\" is not a DNS-1123 subdomain (lower-case letters,"
-                + " digits, '-' and '.')",
             "spec.runStrategy: required",
             "spec.accel: required",
             "spec.cpus: must be >= 1",
@@ -197,21 +193,6 @@ class GuestSpecValidationTest {
     spec.memory = "1000Ki";
     assertThat(GuestSpecValidation.validate(spec))
         .containsExactly("spec.memory: 1000Ki is less than 1Mi");
-  }
-
-  @Test
-  void hostRefRequired() {
-    KvmGuestSpec spec = valid();
-    spec.hostRef = null;
-    assertThat(GuestSpecValidation.validate(spec)).containsExactly("spec.hostRef.name: required");
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"a..b", "-a", "a-", "a.-b", "A"})
-  void hostRefMustBeDns1123(String name) {
-    KvmGuestSpec spec = valid();
-    spec.hostRef.name = name;
-    assertThat(GuestSpecValidation.validate(spec)).hasSize(1);
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
+import dev.kvmop.controller.GuestHosts;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -90,11 +91,9 @@ public abstract class ApiObjects {
     return awaitGuest(name, g -> g.getStatus().phase == phase);
   }
 
-  /** The guests placed on host {@code hostName} by their spec. */
+  /** The guests placed on host {@code hostName} (status.host), or naming it (spec.hostRef). */
   public List<KvmGuest> guestsOn(String hostName) {
-    return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
-        .filter(g -> g.getSpec().hostRef.name.equals(hostName))
-        .toList();
+    return guestsOf(hostName);
   }
 
   /** The guests whose name starts with {@code prefix}. */
@@ -135,10 +134,10 @@ public abstract class ApiObjects {
         .toList();
   }
 
-  /** The guests that name {@code host} in their spec. */
+  /** The guests placed on {@code host} (status.host), or naming it while not placed yet. */
   public List<KvmGuest> guestsOf(String host) {
     return client.resources(KvmGuest.class).inNamespace(NS).list().getItems().stream()
-        .filter(g -> g.getSpec().hostRef != null && host.equals(g.getSpec().hostRef.name))
+        .filter(g -> host.equals(GuestHosts.hostName(g)))
         .toList();
   }
 }

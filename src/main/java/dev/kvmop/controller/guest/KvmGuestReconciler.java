@@ -5,7 +5,6 @@ import static dev.kvmop.api.Conditions.READY;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
-import dev.kvmop.api.KvmHost;
 import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusWriter;
@@ -75,7 +74,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
       Clock clock,
       Duration initialBackoff) {
     this.clock = clock;
-    this.sources = new GuestEventSources(probes);
+    this.sources = new GuestEventSources(probes, directory);
     GuestServices services =
         GuestServices.create(
             agents,
@@ -84,7 +83,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
             events,
             metrics,
             clock,
-            sources::guestsOn,
+            sources,
             ImageFetches.start(agents, clock, sources::wakeHost));
     this.lifecycle = new GuestLifecycle(services, initialBackoff);
     this.deletion = new GuestDeletion(services, sources::wakeHost);
@@ -99,10 +98,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
   public UpdateControl<KvmGuest> reconcile(KvmGuest guest, Context<KvmGuest> ctx) {
     log.debug("{}/{} reconcile", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
     Outcome next =
-        lifecycle.reconcile(
-            new GuestRun(guest, clock, secrets(ctx)),
-            ctx.getSecondaryResource(KvmHost.class),
-            writer(guest, ctx));
+        lifecycle.reconcile(new GuestRun(guest, clock, secrets(ctx)), writer(guest, ctx));
     UpdateControl<KvmGuest> control = UpdateControl.noUpdate();
     return next instanceof Outcome.Requeue r ? control.rescheduleAfter(r.after()) : control;
   }
@@ -111,8 +107,7 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
   public DeleteControl cleanup(KvmGuest guest, Context<KvmGuest> ctx) {
     log.debug("{}/{} cleanup", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
     return deletion
-        .cleanup(
-            new GuestRun(guest, clock), ctx.getSecondaryResource(KvmHost.class), writer(guest, ctx))
+        .cleanup(new GuestRun(guest, clock), writer(guest, ctx))
         .map(retry -> DeleteControl.noFinalizerRemoval().rescheduleAfter(retry))
         .orElseGet(DeleteControl::defaultDelete);
   }

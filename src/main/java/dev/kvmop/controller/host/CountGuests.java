@@ -6,7 +6,10 @@ import dev.kvmop.metrics.DomainMetrics;
 import java.util.Arrays;
 import java.util.List;
 
-/** status.guests and status.pool from the guests that name the host, and their metrics. */
+/**
+ * status.guests, status.pool and (after the steps) status.allocated from the guests of the host,
+ * and their metrics.
+ */
 record CountGuests(DomainMetrics metrics) implements HostStep {
   private static final List<String> PHASES =
       Arrays.stream(GuestPhase.values()).map(Enum::name).toList();
@@ -22,5 +25,24 @@ record CountGuests(DomainMetrics metrics) implements HostStep {
     metrics.guests(ns, name, PHASES, HostCounts.byPhase(guests));
     metrics.pool(ns, name, status.pool.allocated, status.pool.free);
     return StepResult.NEXT;
+  }
+
+  /**
+   * status.allocated and its metric. Run after the steps: its limits come from the facts, which a
+   * step may have just probed.
+   */
+  void allocated(HostRound round) {
+    if (round.spec() == null) {
+      return;
+    }
+    List<KvmGuest> guests = round.guests();
+    var status = round.status();
+    status.allocated = HostCounts.allocated(round.spec(), status.facts, guests);
+    metrics.hostAllocated(
+        round.host().getMetadata().getNamespace(),
+        round.host().getMetadata().getName(),
+        status.allocated.cpus,
+        HostCounts.placedMemoryMiB(guests) << 20,
+        status.allocated.guests);
   }
 }

@@ -4,8 +4,12 @@ import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.KvmHostStatus;
+import dev.kvmop.controller.GuestHosts;
+import dev.kvmop.controller.HostCapacity;
 import dev.kvmop.net.AddressPool;
+import dev.kvmop.placement.Resources;
 import java.util.Collection;
+import java.util.List;
 
 /** Guest and pool summaries for a host's status (pure). */
 final class HostCounts {
@@ -48,5 +52,36 @@ final class HostCounts {
     pool.free = pool.total - pool.allocated;
     pool.summary = pool.allocated + "/" + pool.total;
     return pool;
+  }
+
+  /**
+   * What the guests placed on the host take (guests that only name it, not placed yet, take
+   * nothing), and the limits (capacity x overcommit) for the summary.
+   */
+  static KvmHostStatus.Allocated allocated(
+      KvmHostSpec spec, KvmHostStatus.HostFacts facts, Collection<KvmGuest> guests) {
+    var allocated = new KvmHostStatus.Allocated();
+    List<KvmGuest> placed = guests.stream().filter(GuestHosts::placed).toList();
+    allocated.guests = placed.size();
+    allocated.cpus =
+        (int) placed.stream().mapToLong(g -> GuestHosts.demand(g.getSpec()).cpus()).sum();
+    allocated.memory = Resources.memoryText(placedMemoryMiB(placed));
+    Resources limits = HostCapacity.limits(spec, facts);
+    allocated.summary =
+        allocated.cpus
+            + "/"
+            + limits.cpus()
+            + " cpu, "
+            + allocated.memory
+            + "/"
+            + Resources.memoryText(limits.memoryMiB());
+    return allocated;
+  }
+
+  static long placedMemoryMiB(Collection<KvmGuest> guests) {
+    return guests.stream()
+        .filter(GuestHosts::placed)
+        .mapToLong(g -> GuestHosts.demand(g.getSpec()).memoryMiB())
+        .sum();
   }
 }

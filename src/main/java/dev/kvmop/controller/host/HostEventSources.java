@@ -2,6 +2,7 @@ package dev.kvmop.controller.host;
 
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
+import dev.kvmop.controller.GuestHosts;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -15,10 +16,11 @@ import java.util.stream.Collectors;
 
 /**
  * What wakes a host besides its own edits: its Secret (found through an index of hosts by Secret),
- * and the KvmGuests that name it. The guests are read from this cache by hostRef: a guest created
- * before its host must count too, which JOSDK's secondary index (filled only when an event maps to
- * a known primary) misses. The hosts themselves are indexed by the bridge they manage, so that two
- * hosts managing one bridge on one machine are found ({@link BridgeOwners}).
+ * and its KvmGuests: those placed on it (status.host) and those not placed yet that name it
+ * (spec.hostRef). The guests are read from this cache: a guest created before its host must count
+ * too, which JOSDK's secondary index (filled only when an event maps to a known primary) misses.
+ * The hosts themselves are indexed by the bridge they manage, so that two hosts managing one bridge
+ * on one machine are found ({@link BridgeOwners}).
  */
 final class HostEventSources {
   static final String SECRET_INDEX = "kvmhost-by-secret";
@@ -52,27 +54,22 @@ final class HostEventSources {
         InformerEventSourceConfiguration.from(KvmGuest.class, KvmHost.class)
             .withName("guests")
             .withSecondaryToPrimaryMapper(
-                g ->
-                    g.getSpec() == null || g.getSpec().hostRef == null
-                        ? Set.of()
-                        : Set.of(
-                            new ResourceID(
-                                g.getSpec().hostRef.name, g.getMetadata().getNamespace())))
+                g -> {
+                  String host = GuestHosts.hostName(g);
+                  return host == null
+                      ? Set.of()
+                      : Set.of(new ResourceID(host, g.getMetadata().getNamespace()));
+                })
             .build();
     guests = new InformerEventSource<>(guestConfig, ctx);
     return List.of(new InformerEventSource<>(secrets, ctx), guests);
   }
 
-  /** The KvmGuests whose spec.hostRef names {@code host}. */
+  /** The KvmGuests placed on {@code host}, or naming it while not placed yet. */
   List<KvmGuest> guestsOf(KvmHost host) {
     String name = host.getMetadata().getName();
     return guests
-        .list(
-            host.getMetadata().getNamespace(),
-            g ->
-                g.getSpec() != null
-                    && g.getSpec().hostRef != null
-                    && name.equals(g.getSpec().hostRef.name))
+        .list(host.getMetadata().getNamespace(), g -> name.equals(GuestHosts.hostName(g)))
         .toList();
   }
 

@@ -20,14 +20,16 @@ final class HostLifecycle {
 
   private final List<HostStep> steps;
   private final HostParts parts;
+  private final CountGuests counts;
 
   HostLifecycle(HostParts parts) {
     this.parts = parts;
     List<SweepImageCache> sweeps = SweepImageCache.pair(parts.clock(), parts.events());
+    this.counts = new CountGuests(parts.metrics());
     this.steps =
         List.of(
             new ValidateSpec(),
-            new CountGuests(parts.metrics()),
+            counts,
             new ReadCredentials(),
             new Connect(parts.agents()),
             sweeps.get(1),
@@ -45,6 +47,9 @@ final class HostLifecycle {
   Result run(HostRound round) {
     round.status().observedGeneration = round.generation();
     HostOutcome outcome = check(round);
+    if (!HostReasons.INVALID_SPEC.equals(outcome.reason())) {
+      counts.allocated(round);
+    }
     if (outcome.phase() != HostPhase.Ready) {
       parts.fullChecks().forget(round.id());
     }

@@ -57,7 +57,7 @@ final class HostRound {
 
   /**
    * @param secret the Secret spec.credentialsSecretRef names, or null when there is none
-   * @param guests the KvmGuests whose hostRef names this host
+   * @param guests the KvmGuests placed on this host, or naming it while not placed yet
    * @param sink where a status goes that must be on record before the round is over
    */
   HostRound(

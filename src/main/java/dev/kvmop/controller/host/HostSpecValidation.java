@@ -6,6 +6,7 @@ import dev.kvmop.api.ModulesMode;
 import dev.kvmop.api.Patterns;
 import dev.kvmop.net.NetworkValidation;
 import dev.kvmop.net.PoolValidation;
+import dev.kvmop.qemu.MemoryQuantity;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +28,7 @@ public final class HostSpecValidation {
     range(errors, "spec.probeIntervalSeconds", spec.probeIntervalSeconds, 1, 3600);
     range(errors, "spec.maxSessions", spec.maxSessions, 1, 64);
     range(errors, "spec.maxGuests", spec.maxGuests, 0, Integer.MAX_VALUE);
+    validatePlacement(spec, errors);
     validateQemuAndNetwork(spec, errors);
     validateKvm(spec.kvm, errors);
     validateImageCache(spec.imageCache, errors);
@@ -66,6 +68,32 @@ public final class HostSpecValidation {
     }
     if (!isBlank(spec.hostKey) && !HostKeys.isWellFormed(spec.hostKey)) {
       errors.add("spec.hostKey: not an OpenSSH public key line nor a SHA256:<base64> fingerprint");
+    }
+  }
+
+  private static void validatePlacement(KvmHostSpec spec, List<String> errors) {
+    if (spec.capacity != null) {
+      range(errors, "spec.capacity.cpus", spec.capacity.cpus, 0, 65536);
+      String memory = spec.capacity.memory;
+      if (memory != null && !memory.isEmpty()) {
+        try {
+          MemoryQuantity.toMebibytes(memory);
+        } catch (IllegalArgumentException e) {
+          errors.add("spec.capacity.memory: " + e.getMessage());
+        }
+      }
+    }
+    if (spec.overcommit != null) {
+      overcommit(errors, "spec.overcommit.cpu", spec.overcommit.cpu);
+      overcommit(errors, "spec.overcommit.memory", spec.overcommit.memory);
+    }
+  }
+
+  private static void overcommit(List<String> errors, String field, Double value) {
+    if (value == null) {
+      errors.add(field + ": required");
+    } else if (!(value > 0 && value <= 100)) {
+      errors.add(field + ": " + value + " must be more than 0 and at most 100");
     }
   }
 

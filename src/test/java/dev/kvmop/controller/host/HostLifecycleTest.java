@@ -145,7 +145,7 @@ class HostLifecycleTest {
             .expect(Ready, "Ready")
             .conditions("VirtualizationSupported=True/CpuFlag", "ModulesLoaded=True/Builtin")
             .verbs(FULL_CHECK),
-        row("bridge missing: Ready, NetworkReady=False")
+        row("network not ready: Ready, NetworkReady=False")
             .given(r -> fake(r).bridges.clear())
             .expect(Ready, "Ready")
             .conditions("NetworkReady=False/BridgeMissing", "Ready=True/Ready")

@@ -8,6 +8,7 @@ import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestSpec;
+import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.NetworkType;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.net.AddressAllocator;
@@ -17,7 +18,11 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A pool address for a guest from its host's allocator, or the reason it has to wait. */
+/**
+ * A pool address for a guest from its host's allocator, or the reason it has to wait. Every
+ * allocation runs under the namespace's placement lock, so placement's look at a pool and its
+ * allocation are never split by another allocation.
+ */
 final class AddressAssignment {
   private final GuestServices services;
 
@@ -25,33 +30,50 @@ final class AddressAssignment {
     this.services = services;
   }
 
-  /** Puts the guest's address in its status; false (guest Pending) when there is none for it. */
+  /**
+   * Puts the address of a placed guest in its status (the one it holds: allocation is idempotent);
+   * false (guest Pending) when there is none for it.
+   */
   boolean assign(GuestRun run, HostDirectory.Entry host) {
     KvmGuestSpec spec = run.spec();
     if (spec.network.type == NetworkType.None) {
-      run.conditions()
-          .set(
-              ADDRESS_ASSIGNED,
-              true,
-              GuestReasons.NO_NETWORK,
-              "network type None takes no address");
+      noNetwork(run);
       return true;
     }
-    AddressAllocator pool =
-        services.addresses().forHost(run.hostId(), host.spec(), () -> holders(run.hostId()));
-    Allocation result = pool.allocate(run.uid(), spec.network.ip);
-    String hostName = spec.hostRef.name;
+    AddressAllocator pool = pool(run.hostId(), host.spec());
+    Allocation result =
+        services
+            .placements()
+            .locked(run.namespace(), ledger -> pool.allocate(run.uid(), spec.network.ip));
     if (result instanceof Allocation.Assigned a) {
-      run.status().ip = a.entry().ip();
-      run.status().mac = a.entry().mac();
-      run.conditions()
-          .set(
-              ADDRESS_ASSIGNED,
-              true,
-              GuestReasons.ASSIGNED,
-              a.entry().ip() + " " + a.entry().mac());
+      assigned(run, a.entry());
       return true;
-    } else if (result instanceof Allocation.RequestedNotInPool r) {
+    }
+    waitFor(run, result, pool.total());
+    return false;
+  }
+
+  /** The host's allocator, built from the addresses its guests' status records on first use. */
+  AddressAllocator pool(String hostId, KvmHostSpec hostSpec) {
+    return services.addresses().forHost(hostId, hostSpec, () -> holders(hostId));
+  }
+
+  void noNetwork(GuestRun run) {
+    run.conditions()
+        .set(ADDRESS_ASSIGNED, true, GuestReasons.NO_NETWORK, "network type None takes no address");
+  }
+
+  void assigned(GuestRun run, PoolEntry entry) {
+    run.status().ip = entry.ip();
+    run.status().mac = entry.mac();
+    run.conditions()
+        .set(ADDRESS_ASSIGNED, true, GuestReasons.ASSIGNED, entry.ip() + " " + entry.mac());
+  }
+
+  /** The guest waits in Pending for an address its host's pool did not give it. */
+  void waitFor(GuestRun run, Allocation result, int poolSize) {
+    String hostName = run.hostName();
+    if (result instanceof Allocation.RequestedNotInPool r) {
       noAddress(
           run,
           GuestReasons.REQUESTED_ADDRESS_NOT_IN_POOL,
@@ -66,12 +88,11 @@ final class AddressAssignment {
           run,
           GuestReasons.POOL_EXHAUSTED,
           "all "
-              + pool.total()
+              + poolSize
               + " addresses of host "
               + hostName
               + " are in use; waiting for one to free");
     }
-    return false;
   }
 
   private void noAddress(GuestRun run, String reason, String message) {
@@ -84,7 +105,7 @@ final class AddressAssignment {
   /** Addresses the guests on a host hold according to their status, oldest guest first. */
   private Map<String, PoolEntry> holders(String hostId) {
     Map<String, PoolEntry> holders = new LinkedHashMap<>();
-    services.guestsOnHost().apply(hostId).stream()
+    services.inventory().guestsOnHost(hostId).stream()
         .filter(g -> g.getStatus() != null && g.getStatus().ip != null && g.getStatus().mac != null)
         .sorted(Comparator.comparing((KvmGuest g) -> g.getMetadata().getCreationTimestamp()))
         .forEach(

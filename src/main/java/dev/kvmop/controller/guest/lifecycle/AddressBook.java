@@ -5,6 +5,7 @@ import dev.kvmop.net.AddressAllocator;
 import dev.kvmop.net.AddressPool;
 import dev.kvmop.net.PoolEntry;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -14,12 +15,20 @@ import java.util.function.Supplier;
  * addresses change. The allocator itself serializes allocation.
  */
 final class AddressBook {
-  private record Book(AddressAllocator allocator, int poolHash) {}
+  /**
+   * @param spec the host spec the pool was last built from: the same spec object again skips
+   *     building it (placement asks for every host's pool at each try)
+   */
+  private record Book(AddressAllocator allocator, int poolHash, KvmHostSpec spec) {}
 
   private final Map<String, Book> books = new ConcurrentHashMap<>();
 
   AddressAllocator forHost(
       String hostId, KvmHostSpec spec, Supplier<Map<String, PoolEntry>> recordedHolders) {
+    Book seen = books.get(hostId);
+    if (seen != null && seen.spec == spec) {
+      return seen.allocator;
+    }
     AddressPool pool = AddressPool.from(spec);
     int poolHash = pool.entries().hashCode();
     Book book =
@@ -27,15 +36,19 @@ final class AddressBook {
             hostId,
             (id, existing) -> {
               if (existing == null) {
-                return new Book(new AddressAllocator(pool, recordedHolders.get()), poolHash);
+                return new Book(new AddressAllocator(pool, recordedHolders.get()), poolHash, spec);
               }
               if (existing.poolHash != poolHash) {
                 existing.allocator.replacePool(pool);
-                return new Book(existing.allocator, poolHash);
               }
-              return existing;
+              return new Book(existing.allocator, poolHash, spec);
             });
     return book.allocator;
+  }
+
+  /** The allocator of a host, if one was built. */
+  Optional<AddressAllocator> existing(String hostId) {
+    return Optional.ofNullable(books.get(hostId)).map(Book::allocator);
   }
 
   /** Releases a guest's address on a host whose allocator exists; a no-op otherwise. */

@@ -33,8 +33,8 @@ public final class GuestDeletion {
   private final Consumer<String> addressFreed;
 
   /**
-   * @param addressFreed told the host id when a guest's address is released (its waiting guests may
-   *     take it)
+   * @param addressFreed told the host id when a guest's address and room are released (the guests
+   *     waiting for that host, or for any host of the namespace, may take them)
    */
   public GuestDeletion(GuestServices services, Consumer<String> addressFreed) {
     this.services = services;
@@ -46,8 +46,8 @@ public final class GuestDeletion {
    *
    * @return empty when the finalizer may go; otherwise when to try again
    */
-  public Optional<Duration> cleanup(
-      GuestRun run, Optional<KvmHost> host, StatusSink<KvmGuestStatus> record) {
+  public Optional<Duration> cleanup(GuestRun run, StatusSink<KvmGuestStatus> record) {
+    Optional<KvmHost> host = services.inventory().host(run.namespace(), run.hostName());
     if (host.isEmpty()) {
       // The KvmHost is gone (its own deletion waits for guests, so this is a guest that never
       // got anywhere, or a host force-removed): nothing to reach.
@@ -115,8 +115,25 @@ public final class GuestDeletion {
     return release(run);
   }
 
+  /**
+   * Frees what the guest held: its address, and its room on the host (or a placement decided but
+   * never put on record), under the placement lock, so a waiting guest can take them at once.
+   */
   private Optional<Duration> release(GuestRun run) {
-    services.addresses().release(run.hostId(), run.uid());
+    services
+        .placements()
+        .update(
+            run.namespace(),
+            ledger -> {
+              services.addresses().release(run.hostId(), run.uid());
+              ledger
+                  .release(run.uid())
+                  .ifPresent(
+                      r ->
+                          services
+                              .addresses()
+                              .release(HostDirectory.hostId(run.namespace(), r.host()), run.uid()));
+            });
     addressFreed.accept(run.hostId());
     return Optional.empty();
   }

@@ -12,16 +12,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The guest state machine. One reconcile: check the spec ({@link SpecCheck}), check the host
- * ({@link HostGate}), hand the guest to the handler of its phase, and follow the handlers' {@link
- * Outcome.Then} to the next handler (at most {@link #MAX_STEPS} in one reconcile). The status goes
- * on record at the end, and earlier where a handler needs it there before it acts.
+ * The guest state machine. One reconcile: check the spec ({@link SpecCheck}), place a guest that
+ * names no host ({@link Placer}), check the host ({@link HostGate}), hand the guest to the handler
+ * of its phase, and follow the handlers' {@link Outcome.Then} to the next handler (at most {@link
+ * #MAX_STEPS} in one reconcile). The status goes on record at the end, and earlier where a handler
+ * needs it there before it acts.
  */
 public final class GuestLifecycle {
   /** Handlers one reconcile may run: Pending, Scheduled, then Starting is the longest chain. */
   static final int MAX_STEPS = 3;
 
+  private final GuestServices services;
   private final SpecCheck spec;
+  private final Placer placer;
   private final HostGate gate;
   private final Map<GuestPhase, PhaseHandler> handlers = new EnumMap<>(GuestPhase.class);
 
@@ -30,14 +33,16 @@ public final class GuestLifecycle {
    *     in tests)
    */
   public GuestLifecycle(GuestServices services, Duration initialBackoff) {
+    this.services = services;
     this.spec = new SpecCheck(services);
+    this.placer = new Placer(services);
     this.gate = new HostGate(services);
     LaunchTimes launches = new LaunchTimes();
     Readiness readiness = new Readiness(services);
     Exits exits = new Exits(services, initialBackoff);
     Stops stops = new Stops(services);
     ActionTokens actions = new ActionTokens(services, stops);
-    PhaseHandler schedule = new Schedule(services);
+    PhaseHandler schedule = new Schedule(services, placer);
     PhaseHandler prepareDisks = new PrepareDisks(services);
     PhaseHandler launch =
         new Launch(services, exits, readiness, launches, new DiskPreparation(services));
@@ -57,22 +62,30 @@ public final class GuestLifecycle {
   /**
    * Reconciles one guest.
    *
-   * @param host the KvmHost the guest names, if it exists
    * @param record puts the status on record (the reconciler's status writer)
    * @return when to look again: {@link Outcome.Requeue} or {@link Outcome.AwaitEvent}
    */
-  public Outcome reconcile(
-      GuestRun run, Optional<KvmHost> host, StatusSink<KvmGuestStatus> record) {
-    Outcome outcome = decide(run, host, record);
+  public Outcome reconcile(GuestRun run, StatusSink<KvmGuestStatus> record) {
+    Outcome outcome = decide(run, record);
     record.write(run.status());
     return outcome;
   }
 
-  private Outcome decide(GuestRun run, Optional<KvmHost> host, StatusSink<KvmGuestStatus> record) {
+  private Outcome decide(GuestRun run, StatusSink<KvmGuestStatus> record) {
     Optional<Outcome> invalid = spec.check(run);
     if (invalid.isPresent()) {
+      if (run.status().host == null) {
+        services.placements().update(run.namespace(), ledger -> ledger.notWaiting(run.uid()));
+      }
       return invalid.get();
     }
+    if (run.status().host == null && !run.namesHost()) {
+      Optional<Outcome> waiting = placer.place(run, record);
+      if (waiting.isPresent()) {
+        return waiting.get();
+      }
+    }
+    Optional<KvmHost> host = services.inventory().host(run.namespace(), run.hostName());
     HostGate.Verdict verdict = gate.check(run, host);
     if (verdict instanceof HostGate.Verdict.Closed closed) {
       return closed.outcome();

@@ -5,6 +5,7 @@ import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.KvmGuestStatus;
+import dev.kvmop.controller.GuestHosts;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.qemu.GuestDirs;
@@ -42,11 +43,12 @@ public final class GuestRun {
         new StatusConditions(status.conditions, guest.getMetadata().getGeneration(), clock);
   }
 
-  /** The host a guest names, as the host directory and the guests-by-host index key it. */
+  /**
+   * The host a guest belongs to (placed there, or named while not placed), as the host directory
+   * and the guests-by-host index key it.
+   */
   public static String hostId(KvmGuest g) {
-    String host =
-        g.getSpec() == null || g.getSpec().hostRef == null ? "" : g.getSpec().hostRef.name;
-    return HostDirectory.hostId(g.getMetadata().getNamespace(), host);
+    return GuestHosts.hostId(g);
   }
 
   public KvmGuest guest() {
@@ -81,12 +83,26 @@ public final class GuestRun {
     return guest.getMetadata().getUid();
   }
 
+  /** The host id of {@link #hostName}. */
   String hostId() {
-    return hostId(guest);
+    String host = hostName();
+    return HostDirectory.hostId(namespace(), host == null ? "" : host);
   }
 
+  /**
+   * The host the guest is placed on (this reconcile's status.host), else the host spec.hostRef
+   * names, else null (a guest the operator has not placed yet).
+   */
   String hostName() {
-    return guest.getSpec().hostRef.name;
+    if (status.host != null) {
+      return status.host;
+    }
+    return spec().hostRef == null ? null : spec().hostRef.name;
+  }
+
+  /** Whether spec.hostRef names the host (rather than the operator choosing one). */
+  boolean namesHost() {
+    return spec().hostRef != null;
   }
 
   String annotation(String key) {

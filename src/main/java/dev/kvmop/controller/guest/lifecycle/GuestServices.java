@@ -1,6 +1,5 @@
 package dev.kvmop.controller.guest.lifecycle;
 
-import dev.kvmop.api.KvmGuest;
 import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.image.ImageFetches;
@@ -10,21 +9,21 @@ import dev.kvmop.host.HostException;
 import dev.kvmop.metrics.DomainMetrics;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
-import java.util.function.Function;
 
 /**
  * What the guest lifecycle and deletion share: the hosts, what the probes saw, the address pools,
- * the one recorder of phase changes, the clock, the other guests on a host, and the image fetches.
+ * the placement ledgers and their locks, the one recorder of phase changes, the clock, the guests
+ * and hosts in the controller's caches, and the image fetches.
  */
 public record GuestServices(
     HostAgentFactory agents,
     HostDirectory directory,
     ProbeSnapshot.Source probes,
     AddressBook addresses,
+    PlacementBook placements,
     GuestTransitions transitions,
     Clock clock,
-    Function<String, List<KvmGuest>> guestsOnHost,
+    Inventory inventory,
     DiskServices disks) {
 
   public static GuestServices create(
@@ -34,16 +33,17 @@ public record GuestServices(
       EventRecorder events,
       DomainMetrics metrics,
       Clock clock,
-      Function<String, List<KvmGuest>> guestsOnHost,
+      Inventory inventory,
       ImageFetches images) {
     return new GuestServices(
         agents,
         directory,
         probes,
         new AddressBook(),
+        new PlacementBook(metrics),
         new GuestTransitions(events, metrics, clock),
         clock,
-        guestsOnHost,
+        inventory,
         DiskServices.of(images));
   }
 

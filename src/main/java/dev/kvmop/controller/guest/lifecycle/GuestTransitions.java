@@ -38,9 +38,12 @@ final class GuestTransitions {
     String id = guest.getMetadata().getNamespace() + "/" + guest.getMetadata().getName();
     log.info("{} guest {} -> {}: {} {}", id, from, to, reason, message);
     String text = "Guest " + to + ": " + message;
-    switch (to) {
-      case Failed, Unknown -> events.warning(guest, reason, text);
-      default -> events.normal(guest, reason, text);
+    if (to == GuestPhase.Failed
+        || to == GuestPhase.Unknown
+        || GuestReasons.UNSCHEDULABLE.equals(reason)) {
+      events.warning(guest, reason, text);
+    } else {
+      events.normal(guest, reason, text);
     }
     if (to == GuestPhase.Running
         && (status.restarts == null || status.restarts == 0)

@@ -43,10 +43,9 @@ final class HostGate {
   Verdict check(GuestRun run, Optional<KvmHost> host) {
     String hostName = run.hostName();
     if (host.isEmpty()) {
+      String field = run.status().host != null ? "status.host" : "spec.hostRef.name";
       return waitForHost(
-          run,
-          GuestReasons.HOST_NOT_FOUND,
-          "spec.hostRef.name: KvmHost " + hostName + " does not exist");
+          run, GuestReasons.HOST_NOT_FOUND, field + ": KvmHost " + hostName + " does not exist");
     }
     Optional<HostDirectory.Entry> entry = services.directory().get(run.hostId());
     GuestPhase current = run.status().phase;

@@ -5,47 +5,39 @@ import static dev.kvmop.api.Conditions.SCHEDULED;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuestStatus;
-import dev.kvmop.controller.CrashPoints;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusSink;
+import java.util.Optional;
 
 /**
- * Pending: room on the host (spec.maxGuests), an address from its pool, the address on record, then
- * straight on to Scheduled ({@link PrepareDisks}).
+ * Pending: a guest that names its host is placed there first ({@link Placer}: room under maxGuests
+ * and capacity, not cordoned, an address from its pool, all on record); a placed guest has its
+ * address again (allocation is idempotent), then goes straight on to Scheduled ({@link
+ * PrepareDisks}).
  */
 final class Schedule implements PhaseHandler {
   private final GuestServices services;
+  private final Placer placer;
   private final AddressAssignment addresses;
 
-  Schedule(GuestServices services) {
+  Schedule(GuestServices services, Placer placer) {
     this.services = services;
+    this.placer = placer;
     this.addresses = new AddressAssignment(services);
   }
 
   @Override
   public Outcome handle(GuestRun run, HostDirectory.Entry host, StatusSink<KvmGuestStatus> record) {
     KvmGuestStatus s = run.status();
-    Integer maxGuests = host.spec().maxGuests;
-    if (s.host == null && maxGuests != null && maxGuests > 0 && scheduledOn(run) >= maxGuests) {
-      run.conditions()
-          .set(
-              SCHEDULED,
-              false,
-              GuestReasons.MAX_GUESTS_REACHED,
-              "host holds spec.maxGuests=" + maxGuests + " guests");
-      services
-          .transitions()
-          .enter(
-              run,
-              GuestPhase.Pending,
-              GuestReasons.MAX_GUESTS_REACHED,
-              "waiting for room on the host");
-      return Outcome.awaitEvent();
+    if (s.host == null) {
+      Optional<Outcome> waiting = placer.place(run, record);
+      if (waiting.isPresent()) {
+        return waiting.get();
+      }
     }
     if (!addresses.assign(run, host)) {
       return Outcome.awaitEvent();
     }
-    s.host = run.hostName();
     run.conditions().set(SCHEDULED, true, GuestReasons.SCHEDULED, "placed on " + s.host);
     services
         .transitions()
@@ -54,18 +46,8 @@ final class Schedule implements PhaseHandler {
             GuestPhase.Scheduled,
             GuestReasons.SCHEDULED,
             "placed on " + s.host + run.addressText());
-    CrashPoints.reach(CrashPoints.AFTER_ALLOCATION);
-    // The address must be on record before qemu can use it: a crash from here on finds it.
+    // Nothing new unless the address changed (its recorded one left the pool): on record first.
     record.write(s);
-    CrashPoints.reach(CrashPoints.AFTER_ADDRESS_PERSISTED);
     return Outcome.then(GuestPhase.Scheduled);
-  }
-
-  /** Guests other than this one that are placed on its host. */
-  private long scheduledOn(GuestRun run) {
-    return services.guestsOnHost().apply(run.hostId()).stream()
-        .filter(g -> !g.getMetadata().getUid().equals(run.uid()))
-        .filter(g -> g.getStatus() != null && g.getStatus().host != null)
-        .count();
   }
 }

@@ -46,6 +46,7 @@ final class SpecCheck {
   private List<String> errors(GuestRun run) {
     KvmGuest guest = run.guest();
     List<String> errors = new ArrayList<>(GuestSpecValidation.validate(guest.getSpec()));
+    errors.addAll(HostChoice.errors(guest.getSpec()));
     if (errors.isEmpty()) {
       services.disks().specErrors().of(run).ifPresent(errors::add);
     }

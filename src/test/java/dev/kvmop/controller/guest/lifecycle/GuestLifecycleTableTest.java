@@ -131,6 +131,8 @@ class GuestLifecycleTableTest {
     rows.addAll(deletion());
     rows.addAll(phaseKept());
     rows.addAll(DiskRows.rows());
+    rows.addAll(PlacementRows.placement());
+    rows.addAll(PlacementRows.placementKept());
     return rows;
   }
 

@@ -72,6 +72,9 @@ final class LifecycleWorld {
   /** Secrets by name, as a GET in the guest's namespace finds them. */
   final Map<String, Secret> secrets = new HashMap<>();
 
+  /** Hosts besides {@link #host} (see {@link #addHost}). */
+  final List<KvmHost> otherHosts = new ArrayList<>();
+
   KvmHost host = TestObjects.host("node-a").at(ADDRESS).pool(2).build();
   HostPhase hostPhase = HostPhase.Ready;
   KvmGuest guest =
@@ -101,7 +104,29 @@ final class LifecycleWorld {
             recorder,
             new DomainMetrics(new SimpleMeterRegistry()),
             clock,
-            id -> guestsOnHost(),
+            new Inventory() {
+              @Override
+              public List<KvmGuest> guestsOnHost(String hostId) {
+                return allGuests().stream().filter(g -> GuestRun.hostId(g).equals(hostId)).toList();
+              }
+
+              @Override
+              public List<KvmGuest> guestsIn(String namespace) {
+                return allGuests();
+              }
+
+              @Override
+              public List<KvmHost> hostsIn(String namespace) {
+                return hosts();
+              }
+
+              @Override
+              public Optional<KvmHost> host(String namespace, String name) {
+                return hosts().stream()
+                    .filter(h -> h.getMetadata().getName().equals(name))
+                    .findFirst();
+              }
+            },
             new ImageFetches(agents, clock, fetchJobs::add, null, id -> {}));
     lifecycle = new GuestLifecycle(services, Duration.ofSeconds(1));
     deletion = new GuestDeletion(services, id -> {});
@@ -114,9 +139,7 @@ final class LifecycleWorld {
   Outcome reconcile() {
     try {
       return lifecycle.reconcile(
-          new GuestRun(guest, clock, (ns, name) -> Optional.ofNullable(secrets.get(name))),
-          Optional.ofNullable(host),
-          sink());
+          new GuestRun(guest, clock, (ns, name) -> Optional.ofNullable(secrets.get(name))), sink());
     } catch (Crash c) {
       return Outcome.awaitEvent();
     }
@@ -124,7 +147,7 @@ final class LifecycleWorld {
 
   /** One cleanup of the deleted guest; empty when the finalizer may go. */
   Optional<Duration> cleanup() {
-    return deletion.cleanup(new GuestRun(guest, clock), Optional.ofNullable(host), sink());
+    return deletion.cleanup(new GuestRun(guest, clock), sink());
   }
 
   /** The next reconcile halts the operator at its {@code n}th status write (1 = the first). */
@@ -193,10 +216,28 @@ final class LifecycleWorld {
   }
 
   void publishHost() {
+    publish(host, hostPhase);
+  }
+
+  /**
+   * Another Ready host of the namespace, on its own fake host at {@code address}, published as the
+   * host controller would publish it; {@code change} edits it first.
+   */
+  KvmHost addHost(String name, String address, Consumer<KvmHost> change) {
+    KvmHost h = TestObjects.host(name).at(address).pool(2).build();
+    change.accept(h);
+    otherHosts.add(h);
+    publish(h, HostPhase.Ready);
+    return h;
+  }
+
+  void publish(KvmHost h, HostPhase phase) {
+    String id = HostDirectory.hostId(h.getMetadata().getNamespace(), h.getMetadata().getName());
+    String address = h.getSpec().address;
     SshTarget target =
-        new SshTarget(hostId(), ADDRESS, 22, "root", "KEY", null, HostKeyPolicy.Pinned, "key", 8);
+        new SshTarget(id, address, 22, "root", "KEY", null, HostKeyPolicy.Pinned, "key", 8);
     directory.publish(
-        new HostDirectory.Entry(hostId(), target, host.getSpec(), hostPhase, fake.facts, QEMU));
+        new HostDirectory.Entry(id, target, h.getSpec(), phase, agents.host(address).facts, QEMU));
   }
 
   void delete(Duration ago) {
@@ -221,13 +262,30 @@ final class LifecycleWorld {
     return agents.agentFor(directory.get(hostId()).orElseThrow().target());
   }
 
+  /** The guest's host id: where it is placed, else node-a. */
   String hostId() {
-    return GuestRun.hostId(guest);
+    String id = GuestRun.hostId(guest);
+    return id.endsWith("/")
+        ? HostDirectory.hostId(host().getMetadata().getNamespace(), "node-a")
+        : id;
   }
 
-  private List<KvmGuest> guestsOnHost() {
+  private KvmHost host() {
+    return host != null ? host : TestObjects.host("node-a").build();
+  }
+
+  private List<KvmGuest> allGuests() {
     List<KvmGuest> all = new ArrayList<>(others);
     all.add(guest);
+    return all;
+  }
+
+  private List<KvmHost> hosts() {
+    List<KvmHost> all = new ArrayList<>();
+    if (host != null) {
+      all.add(host);
+    }
+    all.addAll(otherHosts);
     return all;
   }
 
