@@ -5,7 +5,6 @@ import dev.kvmop.net.DhcpLease;
 import dev.kvmop.net.NetworkSetup;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -34,12 +33,14 @@ public final class ShellHostAgent implements HostAgent {
   private final HelperVerbs helper;
   private final NetworkVerbs network;
   private final DiskVerbs disks;
+  private final BuildVerbs build;
 
   public ShellHostAgent(RemoteShell shell) {
     this.shell = shell;
     this.helper = new HelperVerbs(shell);
     this.network = new NetworkVerbs(helper);
     this.disks = new DiskVerbs(helper);
+    this.build = new BuildVerbs(shell);
   }
 
   @Override
@@ -229,53 +230,17 @@ public final class ShellHostAgent implements HostAgent {
 
   @Override
   public String sha256(String path) throws HostException {
-    CommandResult r =
-        shell.run(new Command("sha256", List.of("sha256sum", "--", path), BuildPlan.SHORT_STEP));
-    if (!r.ok()) {
-      throw new BuildException("Verify", "cannot read " + path + ": " + r.tail(5), r.tail(5));
-    }
-    return r.stdout().strip().split("\\s+")[0];
+    return build.sha256(path);
   }
 
   @Override
   public String buildStamp(String workDir) throws HostException {
-    CommandResult r =
-        shell.run(new Command("stamp", List.of("cat", "--", BuildPlan.stampFile(workDir)), SHORT));
-    String s = r.ok() ? r.stdout().strip() : "";
-    return s.isEmpty() ? null : s;
+    return build.stamp(workDir);
   }
-
-  /** Output lines kept for the failure message. */
-  static final int TAIL_LINES = 50;
 
   @Override
   public void runBuildStep(BuildStep step) throws HostException {
-    CommandResult r;
-    try {
-      r =
-          shell.runOnOwnChannel(
-              new Command(
-                  "build-" + step.name().toLowerCase(),
-                  step.argv(),
-                  step.timeout().plusSeconds(30)));
-    } catch (HostException e) {
-      if (e.reason() == HostException.Reason.Timeout) {
-        throw new BuildException(
-            step.name(),
-            step.name() + " did not finish within " + step.timeout().toSeconds() + " s",
-            "");
-      }
-      throw e;
-    }
-    if (r.ok() || step.ignoreFailure()) {
-      return;
-    }
-    String tail = tail(r.stdout() + (r.stderr().isBlank() ? "" : "\n" + r.stderr()), TAIL_LINES);
-    String what =
-        r.exitCode() == 124 || r.exitCode() == 137
-            ? "timed out after " + step.timeout().toSeconds() + " s"
-            : "failed (exit " + r.exitCode() + ")";
-    throw new BuildException(step.name(), step.name() + " " + what, tail);
+    build.run(step);
   }
 
   @Override
@@ -306,11 +271,5 @@ public final class ShellHostAgent implements HostAgent {
   @Override
   public List<String> evictImages(String workDir, List<String> sha256s) throws HostException {
     return disks.evict(workDir, sha256s);
-  }
-
-  static String tail(String text, int n) {
-    String[] lines = text.strip().split("\n");
-    int from = Math.max(0, lines.length - n);
-    return String.join("\n", Arrays.copyOfRange(lines, from, lines.length));
   }
 }

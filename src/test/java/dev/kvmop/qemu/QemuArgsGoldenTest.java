@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Compares {@link QemuArgs#build} with {@code src/test/resources/golden/qemu/<case>.argv}: one argv
  * element per line, with {@code \} written as {@code \\} and newline as {@code \n}. To accept a
- * changed argv, run {@code mvn -o test -Dtest=QemuArgsGoldenTest -Dgolden.update=true} and review
- * the diff of the .argv files.
+ * changed argv, run {@code mvn test -Dtest=QemuArgsGoldenTest -Dgolden.update=true} and review the
+ * diff of the .argv files.
  */
 class QemuArgsGoldenTest {
   static final Path GOLDEN = Path.of("src/test/resources/golden/qemu");

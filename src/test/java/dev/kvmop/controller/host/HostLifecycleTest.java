@@ -173,7 +173,12 @@ class HostLifecycleTest {
             .expect(Ready, "Ready")
             .conditions("NetworkReady=False/BridgeConflict", "Ready=True/Ready")
             .verbs(
-                "connect", "hostKeyFingerprint", "probeFacts", "ensureWorkDir", "writeIfupScript")
+                "connect",
+                "hostKeyFingerprint",
+                "probeFacts",
+                "ensureWorkDir",
+                "writeIfupScript",
+                "cachedImages")
             .check(
                 r ->
                     assertThat(conditionMessage(r, "NetworkReady"))
