@@ -96,6 +96,8 @@ spec:
     path: $FIXTURE/vmlinuz
     initrd: $FIXTURE/initrd.img
     cmdline: "console=ttyS0 quiet panic=-1"
+  # A NoCloud seed: the guest takes its name (and this key) from it on first boot.
+  cloudInit: {sshAuthorizedKeys: ["$(cat "$DIR/client_ed25519.pub")"]}
 $(guest_network "$2")
   extraArgs: ["-vga", "none"]
   gracePeriodSeconds: 5
