@@ -7,7 +7,11 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The import rules of DESIGN §6. */
+/**
+ * The import rules between the packages (docs/architecture.md): api depends on nothing of ours;
+ * qemu, net, cloudinit and placement are pure (api and the JDK only); sshj only in host.ssh; JOSDK
+ * only in controller, metrics, local and the entry point.
+ */
 class ArchitectureTest {
   static final JavaClasses MAIN =
       new ClassFileImporter()
