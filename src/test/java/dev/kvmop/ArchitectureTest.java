@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The import rules between the packages (docs/architecture.md): api depends on nothing of ours;
  * qemu, net, cloudinit and placement are pure (api and the JDK only); sshj only in host.ssh; JOSDK
- * only in controller, metrics, local and the entry point.
+ * only in controller, metrics, local and the entry point (not in cli, which reads objects with the
+ * plain client).
  */
 class ArchitectureTest {
   static final JavaClasses MAIN =
@@ -85,7 +86,8 @@ class ArchitectureTest {
             "dev.kvmop.qemu..",
             "dev.kvmop.net..",
             "dev.kvmop.cloudinit..",
-            "dev.kvmop.placement..")
+            "dev.kvmop.placement..",
+            "dev.kvmop.cli..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.javaoperatorsdk..")

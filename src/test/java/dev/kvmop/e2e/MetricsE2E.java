@@ -29,9 +29,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kvmop_* metrics (docs/operations.md) seen from outside: the built operator's /metrics scraped during one guest
- * lifecycle (create → Running, kill -9 qemu → relaunch, delete). Then every API request the
- * operator made during the run is checked against deploy/rbac.yaml.
+ * The kvmop_* metrics (docs/operations.md) seen from outside: the built operator's /metrics scraped
+ * during one guest lifecycle (create → Running, kill -9 qemu → relaunch, delete). Then every API
+ * request the operator made during the run is checked against deploy/rbac.yaml.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsE2E {
@@ -158,7 +158,10 @@ class MetricsE2E {
                     .isEqualTo(value));
   }
 
-  /** Every kvmop_* series carries exactly the labels of {@link #LABELS}, and every one of them exists. */
+  /**
+   * Every kvmop_* series carries exactly the labels of {@link #LABELS}, and every one of them
+   * exists.
+   */
   private static void assertLabelSets(String text) {
     Map<String, Set<Set<String>>> seen = new TreeMap<>();
     for (String line : text.split("\n")) {
