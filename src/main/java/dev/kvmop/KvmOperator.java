@@ -41,7 +41,7 @@ public final class KvmOperator {
     System.exit(new CommandLine(new KvmOperator()).execute(args));
   }
 
-  /** Flags both subcommands accept (DESIGN §5). */
+  /** Flags both operator subcommands ({@code run}, {@code local}) accept. */
   static class Flags {
     @Option(names = "--namespace", description = "Namespace to watch (repeatable; default all).")
     List<String> namespaces = List.of();

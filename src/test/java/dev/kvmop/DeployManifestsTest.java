@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * deploy/ renders with {@code kubectl kustomize}, holds every kind DESIGN §6 lists, its
+ * deploy/ renders with {@code kubectl kustomize}, holds every kind of {@link #KINDS}, its
  * PrometheusRule passes {@code promtool check rules}, and rules and dashboard only use metric names
  * the operator exports. Both tools are required (Makefile deps / .ci/run install them).
  */
@@ -42,7 +42,10 @@ class DeployManifestsTest {
           "PrometheusRule",
           "ConfigMap");
 
-  /** DESIGN §5 metric families as scraped (histograms by their _bucket/_count/_sum series). */
+  /**
+   * The kvmop_* metric families the operator exports (docs/operations.md), as scraped: histograms
+   * by their _bucket/_count/_sum series.
+   */
   static final Set<String> KVMOP_FAMILIES =
       Set.of(
           "kvmop_guests",

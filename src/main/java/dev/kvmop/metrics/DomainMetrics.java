@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The kvmop_* meters of DESIGN §5. No per-guest labels: cardinality is bounded by hosts, phases and
- * operation names.
+ * The kvmop_* meters (docs/operations.md lists them with their labels). No per-guest labels:
+ * cardinality is bounded by namespaces, hosts, phases and operation names.
  */
 public final class DomainMetrics {
   private final MeterRegistry registry;

@@ -28,9 +28,9 @@ public final class DiskQuantity {
     Matcher m = SYNTAX.matcher(quantity);
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          "invalid quantity \"" + shorten(quantity) + "\" (e.g. 512Mi, 10Gi)");
+          "invalid quantity \"" + QuantitySuffix.shorten(quantity) + "\" (e.g. 512Mi, 10Gi)");
     }
-    BigInteger bytes = new BigInteger(m.group(1)).multiply(multiplier(m.group(2)));
+    BigInteger bytes = new BigInteger(m.group(1)).multiply(QuantitySuffix.multiplier(m.group(2)));
     if (bytes.compareTo(BigInteger.valueOf(MAX_BYTES)) > 0) {
       throw new IllegalArgumentException(quantity + " is more than 1Pi");
     }
@@ -47,26 +47,5 @@ public final class DiskQuantity {
       u++;
     }
     return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
-  }
-
-  private static BigInteger multiplier(String suffix) {
-    if (suffix == null) {
-      return BigInteger.ONE;
-    }
-    return switch (suffix) {
-      case "Ki" -> BigInteger.TWO.pow(10);
-      case "Mi" -> BigInteger.TWO.pow(20);
-      case "Gi" -> BigInteger.TWO.pow(30);
-      case "Ti" -> BigInteger.TWO.pow(40);
-      case "K" -> BigInteger.TEN.pow(3);
-      case "M" -> BigInteger.TEN.pow(6);
-      case "G" -> BigInteger.TEN.pow(9);
-      case "T" -> BigInteger.TEN.pow(12);
-      default -> throw new IllegalStateException(suffix);
-    };
-  }
-
-  private static String shorten(String s) {
-    return s.length() > 32 ? s.substring(0, 32) + "..." : s;
   }
 }

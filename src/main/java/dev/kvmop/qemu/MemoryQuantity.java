@@ -29,9 +29,9 @@ public final class MemoryQuantity {
     Matcher m = SYNTAX.matcher(quantity);
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          "invalid quantity \"" + shorten(quantity) + "\" (e.g. 512Mi, 2Gi)");
+          "invalid quantity \"" + QuantitySuffix.shorten(quantity) + "\" (e.g. 512Mi, 2Gi)");
     }
-    BigInteger bytes = new BigInteger(m.group(1)).multiply(multiplier(m.group(2)));
+    BigInteger bytes = new BigInteger(m.group(1)).multiply(QuantitySuffix.multiplier(m.group(2)));
     BigInteger[] qr = bytes.divideAndRemainder(MIB);
     BigInteger mib = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
     if (bytes.compareTo(MIB) < 0) {
@@ -41,26 +41,5 @@ public final class MemoryQuantity {
       throw new IllegalArgumentException(quantity + " is more than 16Ti");
     }
     return mib.longValueExact();
-  }
-
-  private static BigInteger multiplier(String suffix) {
-    if (suffix == null) {
-      return BigInteger.ONE;
-    }
-    return switch (suffix) {
-      case "Ki" -> BigInteger.TWO.pow(10);
-      case "Mi" -> BigInteger.TWO.pow(20);
-      case "Gi" -> BigInteger.TWO.pow(30);
-      case "Ti" -> BigInteger.TWO.pow(40);
-      case "K" -> BigInteger.TEN.pow(3);
-      case "M" -> BigInteger.TEN.pow(6);
-      case "G" -> BigInteger.TEN.pow(9);
-      case "T" -> BigInteger.TEN.pow(12);
-      default -> throw new IllegalStateException(suffix);
-    };
-  }
-
-  private static String shorten(String s) {
-    return s.length() > 32 ? s.substring(0, 32) + "..." : s;
   }
 }

@@ -29,13 +29,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN §5 metrics seen from outside: the built operator's /metrics scraped during one guest
- * lifecycle (create → Running, kill -9 qemu → relaunch, delete). Then every API request the
- * operator made during the run is checked against deploy/rbac.yaml.
+ * The kvmop_* metrics (docs/operations.md) seen from outside: the built operator's /metrics scraped
+ * during one guest lifecycle (create → Running, kill -9 qemu → relaunch, delete). Then every API
+ * request the operator made during the run is checked against deploy/rbac.yaml.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsE2E {
-  /** DESIGN §5 label sets; {@code le} of histogram buckets aside. */
+  /** The label sets docs/operations.md gives each family; {@code le} of histogram buckets aside. */
   static final Map<String, Set<String>> LABELS =
       Map.of(
           "kvmop_guests", Set.of("namespace", "host", "phase"),
@@ -158,7 +158,10 @@ class MetricsE2E {
                     .isEqualTo(value));
   }
 
-  /** Every kvmop_* series carries exactly the DESIGN §5 labels, and every one of them exists. */
+  /**
+   * Every kvmop_* series carries exactly the labels of {@link #LABELS}, and every one of them
+   * exists.
+   */
   private static void assertLabelSets(String text) {
     Map<String, Set<Set<String>>> seen = new TreeMap<>();
     for (String line : text.split("\n")) {

@@ -17,6 +17,8 @@ import dev.kvmop.testing.OperatorProcess;
 import dev.kvmop.testing.PrometheusServer;
 import dev.kvmop.testing.RbacRules;
 import dev.kvmop.testing.TestObjects;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the shipped ServiceMonitor makes the Prometheus Operator scrape it, with the rule groups of
  * deploy/prometheusrule.yaml. Real faults make every alert fire: a host's sshd stopped, guests'
  * qemu killed again and again, a host's pool used up, the API refusing the operator's status
- * writes.
+ * writes, a guest whose hostSelector matches no host.
  *
  * <p>The test's copy of the rules waits {@value #FOR} in every {@code for:} instead of the shipped
  * 5 to 15 minutes; expressions, labels and annotations are as shipped. Scrapes and rule evaluations
@@ -86,6 +88,12 @@ class PrometheusE2E {
             "qemu of 3 guests killed with SIGKILL each time it was relaunched",
             PrometheusE2E::crashLoop,
             Map.of()));
+    f.put(
+        "KvmGuestsUnschedulable",
+        new Fault(
+            "a guest whose hostSelector (rack=nowhere) matches no host waits in Pending",
+            PrometheusE2E::selectNoHost,
+            Map.of("namespace", E2EEnvironment.NS)));
     f.put(
         "KvmOperatorReconcileErrors",
         new Fault(
@@ -273,6 +281,15 @@ class PrometheusE2E {
               return "firing".equals(active("KvmGuestCrashLooping", Map.of()).orElse(""))
                   || killed.size() >= 4 * names.size();
             });
+  }
+
+  /** A guest no host's labels match: placement counts it in kvmop_guests_unschedulable. */
+  private static void selectNoHost() {
+    LabelSelector nowhere =
+        new LabelSelectorBuilder().withMatchLabels(Map.of("rack", "nowhere")).build();
+    env.client
+        .resource(TestObjects.guest("unplaceable").spec(s -> s.hostSelector = nowhere).build())
+        .create();
   }
 
   /** deploy/rbac.yaml without kvmguests/status, enforced for the operator's requests. */

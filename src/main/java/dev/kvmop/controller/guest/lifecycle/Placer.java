@@ -75,19 +75,25 @@ final class Placer {
     } else {
       addresses.assigned(run, taken.address());
     }
-    run.conditions().set(SCHEDULED, true, GuestReasons.SCHEDULED, "placed on " + s.host);
+    scheduled(run);
+    CrashPoints.reach(CrashPoints.AFTER_ALLOCATION);
+    // Host and address on record before qemu can use them: a crash from here on finds them.
+    record.write(s);
+    CrashPoints.reach(CrashPoints.AFTER_ADDRESS_PERSISTED);
+    return Optional.empty();
+  }
+
+  /** Scheduled=True and phase Scheduled for a guest whose host and address are in its status. */
+  void scheduled(GuestRun run) {
+    String host = run.status().host;
+    run.conditions().set(SCHEDULED, true, GuestReasons.SCHEDULED, "placed on " + host);
     services
         .transitions()
         .enter(
             run,
             GuestPhase.Scheduled,
             GuestReasons.SCHEDULED,
-            "placed on " + s.host + run.addressText());
-    CrashPoints.reach(CrashPoints.AFTER_ALLOCATION);
-    // Host and address on record before qemu can use them: a crash from here on finds them.
-    record.write(s);
-    CrashPoints.reach(CrashPoints.AFTER_ADDRESS_PERSISTED);
-    return Optional.empty();
+            "placed on " + host + run.addressText());
   }
 
   /** Under the namespace's lock. */

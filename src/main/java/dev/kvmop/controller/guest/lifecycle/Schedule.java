@@ -1,9 +1,6 @@
 package dev.kvmop.controller.guest.lifecycle;
 
-import static dev.kvmop.api.Conditions.SCHEDULED;
-
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.GuestReasons;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusSink;
@@ -16,12 +13,10 @@ import java.util.Optional;
  * PrepareDisks}).
  */
 final class Schedule implements PhaseHandler {
-  private final GuestServices services;
   private final Placer placer;
   private final AddressAssignment addresses;
 
   Schedule(GuestServices services, Placer placer) {
-    this.services = services;
     this.placer = placer;
     this.addresses = new AddressAssignment(services);
   }
@@ -38,14 +33,7 @@ final class Schedule implements PhaseHandler {
     if (!addresses.assign(run, host)) {
       return Outcome.awaitEvent();
     }
-    run.conditions().set(SCHEDULED, true, GuestReasons.SCHEDULED, "placed on " + s.host);
-    services
-        .transitions()
-        .enter(
-            run,
-            GuestPhase.Scheduled,
-            GuestReasons.SCHEDULED,
-            "placed on " + s.host + run.addressText());
+    placer.scheduled(run);
     // Nothing new unless the address changed (its recorded one left the pool): on record first.
     record.write(s);
     return Outcome.then(GuestPhase.Scheduled);
