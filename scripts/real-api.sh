@@ -31,6 +31,22 @@ build_failed() {
 
 unmount_proc() { umount "$SCRATCH/sid/proc" 2>/dev/null || true; }
 
+install_pinned() {
+  DEBIAN_FRONTEND=noninteractive chroot "$1" apt-get install -y -qq --no-install-recommends \
+    "golang-go=$GOLANG_VERSION" "golang-k8s-apiextensions-apiserver-dev=$APIEXT_VERSION" \
+    "etcd-server=$ETCD_VERSION" >/dev/null
+}
+
+install_same_minor() {
+  echo "real-api build: a pinned version is no longer in $MIRROR; using sid's 1.36 / etcd 3.5" >&2
+  DEBIAN_FRONTEND=noninteractive chroot "$1" apt-get install -y -qq --no-install-recommends \
+    golang-go golang-k8s-apiextensions-apiserver-dev etcd-server >/dev/null
+  chroot "$1" dpkg-query -W golang-k8s-apiextensions-apiserver-dev etcd-server golang-go |
+    tee "$1/root/VERSIONS" >&2
+  grep -qP '^golang-k8s-apiextensions-apiserver-dev\t0\.36\.' "$1/root/VERSIONS" &&
+    grep -qP '^etcd-server\t3\.5\.' "$1/root/VERSIONS"
+}
+
 build() {
   if [ -x "$BIN/apiextensions-apiserver" ] && [ -x "$BIN/etcd" ]; then return 0; fi
   [ "$(id -u)" = 0 ] || {
@@ -58,9 +74,9 @@ build() {
   step "apt-get install the pinned packages in the chroot"
   trap 'build_failed "a pinned version may have left sid: run apt-cache policy in the chroot, update the versions at the top of this script"; unmount_proc' ERR
   chroot "$root" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends \
-    "golang-go=$GOLANG_VERSION" "golang-k8s-apiextensions-apiserver-dev=$APIEXT_VERSION" \
-    "etcd-server=$ETCD_VERSION" >/dev/null
+  # sid moves on: when a pinned version has left it, take what sid has of the same Kubernetes
+  # minor (1.36) and etcd 3.5, and say so (the versions built are kept in $BIN/VERSIONS).
+  install_pinned "$root" || install_same_minor "$root"
   step "enable /apis discovery in an overlay copy of the sources"
   trap 'build_failed "the packaged source changed: the EnableDiscovery line in pkg/apiserver/apiserver.go moved"; unmount_proc' ERR
   # standalone mode hard-codes discovery off (kube-apiserver's aggregator serves /apis); kubectl
@@ -79,6 +95,8 @@ build() {
   step "copy the binaries into $BIN and remove the scratch"
   mkdir -p "$BIN.tmp"
   cp "$root/root/apiextensions-apiserver" "$root/usr/bin/etcd" "$BIN.tmp/"
+  chroot "$root" dpkg-query -W golang-k8s-apiextensions-apiserver-dev etcd-server golang-go \
+    >"$BIN.tmp/VERSIONS"
   "$BIN.tmp/etcd" --version | head -1 >&2
   unmount_proc
   rm -rf "$BIN" && mv "$BIN.tmp" "$BIN"
