@@ -8,7 +8,8 @@
 #   tails <dir> <lines> <bytes>    the last lines of serial.log and qemu.log, hex-encoded
 #
 # relay and log end when their stdin ends: that is how a closed SSH channel (a detached console,
-# an interrupted "logs -f") reaches them, so neither outlives its client.
+# an interrupted "logs -f") reaches them, so neither outlives its client (relay by at most
+# $DELIVER_GRACE seconds, see deliver).
 use strict;
 use warnings;
 use IO::Socket::UNIX;
@@ -16,6 +17,9 @@ use Socket;
 
 # Polling period of the log follower, in seconds.
 my $FOLLOW_PERIOD = 0.2;
+
+# How long a relay whose client is gone waits for qemu to read what the client typed, in seconds.
+my $DELIVER_GRACE = 5;
 
 sub fail {
   print STDERR "kvmop-guest: $_[0]\n";
@@ -53,10 +57,33 @@ sub mode_relay {
       return 0 unless put(\*STDOUT, $buf);
     }
     if (vec($ready, fileno(STDIN), 1)) {
-      return 0 unless sysread(STDIN, $buf, 65536);
+      return deliver($s) unless sysread(STDIN, $buf, 65536);
       return 0 unless put($s, $buf);
     }
   }
+}
+
+# The client's input ended (it detached, or its stdin was a pipe): what it typed may still sit
+# unread in the socket, since qemu reads only as fast as the guest's UART takes bytes, and qemu
+# drops all of it as soon as it sees the socket closed. So: close only our sending half and wait
+# for qemu to read to its end and close its side, passing on what the guest writes meanwhile
+# (to a client that may be gone: hence SIGPIPE ignored). Bounded, for a guest that reads nothing.
+sub deliver {
+  my ($s) = @_;
+  local $SIG{PIPE} = "IGNORE";
+  shutdown($s, 1);
+  my $to_client = 1;
+  my $until = time() + $DELIVER_GRACE;
+  my $sock = "";
+  vec($sock, fileno($s), 1) = 1;
+  while ((my $left = $until - time()) > 0) {
+    my $ready = $sock;
+    next unless select($ready, undef, undef, $left) > 0;
+    my $buf;
+    return 0 unless sysread($s, $buf, 65536);
+    $to_client &&= put(\*STDOUT, $buf);
+  }
+  return 0;
 }
 
 # The last $lines lines of the text in $data ($lines < 0: all of it), without cutting a line in

@@ -131,8 +131,32 @@ class ConsoleE2E {
         .isEqualTo(settings.get(0));
   }
 
+  /**
+   * Input that ends at once (a pipe: the end detaches) reaches the guest whole: qemu takes it only
+   * as fast as the guest's UART does and drops what is unread once the console's client is gone.
+   */
   @Test
   @Order(3)
+  void inputThatEndsAtOnceStillReachesTheGuestWhole() throws Exception {
+    String token = "whole-" + UUID.randomUUID(); // longer than the UART's 16-byte FIFO
+    Process console = cli("console", "vm");
+    CompletableFuture<String> stderr = readAll(console.getErrorStream());
+    readAll(console.getInputStream());
+    try (OutputStream keys = console.getOutputStream()) {
+      keys.write((token + "\r").getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(console.waitFor(CLI_WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(console.exitValue()).as(stderr.get()).isZero();
+    Path serial = Path.of(vmDir, "serial.log");
+    await()
+        .atMost(CLI_WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> Files.readString(serial).contains("echo: " + token));
+    awaitNoHelper("relay", vmDir);
+  }
+
+  @Test
+  @Order(4)
   void logsShowTheBootLinesAndFollowSeesWhatTheGuestWrites() throws Exception {
     Result tail = run("logs", "vm", "--tail", "5");
     assertThat(tail.code()).as(tail.stderr()).isZero();
@@ -157,7 +181,7 @@ class ConsoleE2E {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aMissingGuestOrOneNotRunningIsOneLineAndNoConnection() throws Exception {
     assertOneLineError(run("console", "nope"), "error: kvmguest default/nope not found");
     assertOneLineError(run("logs", "-n", "other", "vm"), "error: kvmguest other/vm not found");
@@ -170,7 +194,7 @@ class ConsoleE2E {
 
   /** A crash and a failed launch each get a Warning Event ending with the logs' last lines. */
   @Test
-  @Order(5)
+  @Order(6)
   void crashAndFailedLaunchEventsCarryTheLogTails() {
     env.client.resource(booting("crashy").build()).create();
     awaitBooted("crashy");
@@ -194,7 +218,7 @@ class ConsoleE2E {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aReplacedHostKeyIsRefused() throws Exception {
     String pinned = env.sshd.hostKeyFingerprint();
     env.sshd.replaceHostKey();
@@ -205,7 +229,7 @@ class ConsoleE2E {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void anUnreachableHostIsOneLine() throws Exception {
     env.sshd.stop();
     Result r = run("logs", "vm");

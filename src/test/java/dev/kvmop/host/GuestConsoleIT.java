@@ -114,6 +114,32 @@ class GuestConsoleIT {
     }
   }
 
+  /**
+   * qemu reads its console socket only as fast as the guest's UART takes bytes and drops what is
+   * still unread once it sees the client gone: so a relay whose client detached right after typing
+   * keeps the connection (its sending half closed) until the guest side has read to the end.
+   */
+  @Test
+  void aDetachedRelayStaysConnectedUntilTheGuestSideHasReadWhatWasTyped() throws Exception {
+    guestDir("detach");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(consoleSocket()));
+      RemoteProcess console = streams.console(dir.toString());
+      console.stdin().write("typed before the detach\r".getBytes(StandardCharsets.UTF_8));
+      console.stdin().flush();
+      console.close();
+      try (SocketChannel guest = server.accept()) {
+        assertThat(readToEnd(guest)).isEqualTo("typed before the detach\r");
+        // Still connected: closing now would have lost what the guest had not read yet.
+        await()
+            .during(Duration.ofSeconds(1))
+            .atMost(Duration.ofSeconds(3))
+            .until(() -> helpersRunning().size() == 1);
+        guest.write(StandardCharsets.UTF_8.encode("echo: typed before the detach\r\n"));
+      }
+    }
+  }
+
   @Test
   void consoleWithoutASocketFailsWithALine() throws Exception {
     guestDir("nosock");
@@ -279,6 +305,17 @@ class GuestConsoleIT {
   }
 
   /** Relays and followers of this test's work dir still running on the "host". */
+  /** What the client sent until it closed its sending half. */
+  static String readToEnd(SocketChannel channel) throws IOException {
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    ByteBuffer buf = ByteBuffer.allocate(1024);
+    while (channel.read(buf) >= 0) {
+      seen.write(buf.array(), 0, buf.position());
+      buf.clear();
+    }
+    return seen.toString(StandardCharsets.UTF_8);
+  }
+
   static List<Long> helpersRunning() {
     return ProcessHandle.allProcesses()
         .filter(

@@ -276,8 +276,8 @@ public final class E2EEnvironment extends ApiObjects implements AutoCloseable {
   }
 
   private static void deleteTree(Path root) {
-    try (var files = Files.walk(root)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      TreeDeletion.delete(root);
     } catch (IOException e) {
       // best effort: a temp dir left behind is harmless
     }
