@@ -204,7 +204,7 @@ class ImagesE2E {
 
   @Test
   @Order(2)
-  void whatTheGuestWroteOutlivesACrashAndARestart() throws IOException {
+  void whatTheGuestWroteOutlivesACrashARestartAndAnOperatorRestart() throws IOException {
     KvmGuest g = env.get("vm-1");
     long pid = g.getStatus().pid;
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
@@ -213,7 +213,18 @@ class ImagesE2E {
 
     annotate("vm-1", Annotations.RESTART, "r1");
     assertThat(awaitNextBoot("vm-1", "restart")).as("boot count after the restart").isEqualTo(3);
-    assertThat(awaitReady("vm-1").getStatus().actions.restart).isEqualTo("r1");
+    long restarted = awaitReady("vm-1").getStatus().pid;
+    assertThat(env.get("vm-1").getStatus().actions.restart).isEqualTo("r1");
+
+    // An operator restart adopts the running guest: same process, no new boot, disks still ready.
+    int boots = bootCounts(serialLog("vm-1")).size();
+    operator.stop();
+    operator = env.startOperator();
+    KvmGuest adopted = env.awaitSteady("vm-1");
+    assertThat(adopted.getStatus().pid).isEqualTo(restarted);
+    assertThat(condition(adopted.getStatus().conditions, Conditions.DISKS_READY).getStatus())
+        .isEqualTo("True");
+    assertThat(bootCounts(serialLog("vm-1"))).hasSize(boots);
   }
 
   @Test
