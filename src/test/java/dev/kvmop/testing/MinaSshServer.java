@@ -38,6 +38,7 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
   private final List<String> execs = new CopyOnWriteArrayList<>();
   private final AtomicInteger execCount = new AtomicInteger();
   private final Map<String, String> environment = new ConcurrentHashMap<>();
+  private final List<String> wrapper = new CopyOnWriteArrayList<>();
   private SshServer sshd;
 
   public MinaSshServer() {
@@ -69,6 +70,17 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
     return this;
   }
 
+  /**
+   * Runs every command under this argv prefix (which must exec the argv that follows it), e.g. an
+   * {@code unshare --mount} that hides programs from the commands; for commands started after this
+   * call.
+   */
+  public MinaSshServer wrappedIn(List<String> prefix) {
+    wrapper.clear();
+    wrapper.addAll(prefix);
+    return this;
+  }
+
   public synchronized MinaSshServer start() {
     if (sshd != null) {
       return this;
@@ -97,9 +109,10 @@ public final class MinaSshServer implements AutoCloseable, BeforeAllCallback, Af
     return this;
   }
 
-  /** {@code env NAME=value... /bin/sh -c <command>}. */
+  /** {@code [wrapper...] env NAME=value... /bin/sh -c <command>}. */
   private String[] shellArgv(String command) {
-    List<String> argv = new ArrayList<>(List.of("/usr/bin/env"));
+    List<String> argv = new ArrayList<>(wrapper);
+    argv.add("/usr/bin/env");
     environment.forEach((k, v) -> argv.add(k + "=" + v));
     argv.addAll(List.of("/bin/sh", "-c", command));
     return argv.toArray(String[]::new);
