@@ -242,7 +242,8 @@ public class KvmHostSpec {
     @Pattern(Patterns.QUANTITY)
     @JsonPropertyDescription(
         "When the cache holds more than this, the least recently used images that no guest on"
-            + " the host uses are removed.")
+            + " the host uses (or names) and that were not used in the last 10 minutes are"
+            + " removed; the grace keeps an image a guest is about to use.")
     public String maxSize = "50Gi";
   }
 
