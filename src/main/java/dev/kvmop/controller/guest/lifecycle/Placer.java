@@ -4,6 +4,7 @@ import static dev.kvmop.api.Conditions.SCHEDULED;
 
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
+import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.NetworkType;
@@ -92,8 +93,11 @@ final class Placer {
 
   /** Under the namespace's lock. */
   private Choice choose(GuestRun run, Demand demand, PlacementLedger ledger) {
-    Map<String, PlacementLedger.Usage> usage =
-        ledger.usage(services.inventory().guestsIn(run.namespace()));
+    List<KvmGuest> cached = services.inventory().guestsIn(run.namespace());
+    Map<String, PlacementLedger.Usage> usage = ledger.usage(cached);
+    services
+        .addresses()
+        .forgetAbsent(run.namespace(), cached.stream().map(g -> g.getMetadata().getUid()).toList());
     Optional<PlacementLedger.Reservation> reserved = ledger.reservation(run.uid());
     if (reserved.isPresent()) {
       // Decided by an earlier try whose status write failed or is not in the cache yet.
