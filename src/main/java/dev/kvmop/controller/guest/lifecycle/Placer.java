@@ -95,9 +95,12 @@ final class Placer {
   private Choice choose(GuestRun run, Demand demand, PlacementLedger ledger) {
     List<KvmGuest> cached = services.inventory().guestsIn(run.namespace());
     Map<String, PlacementLedger.Usage> usage = ledger.usage(cached);
-    services
-        .addresses()
-        .forgetAbsent(run.namespace(), cached.stream().map(g -> g.getMetadata().getUid()).toList());
+    List<String> present = cached.stream().map(g -> g.getMetadata().getUid()).toList();
+    if (present.contains(run.uid())) {
+      // A cache that shows the guest being placed is a view of who exists (not an empty one of a
+      // cache not started): the addresses of guests it no longer shows are free.
+      services.addresses().forgetAbsent(run.namespace(), present);
+    }
     Optional<PlacementLedger.Reservation> reserved = ledger.reservation(run.uid());
     if (reserved.isPresent()) {
       // Decided by an earlier try whose status write failed or is not in the cache yet.
