@@ -5,7 +5,7 @@ JAR := target/kvm-operator.jar
 PACKAGES := openssh-server qemu-system-x86 qemu-utils dnsmasq-base busybox-static prometheus shellcheck
 JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
 
-.PHONY: run test deps real-api package crds dev-host stop-dev-host format clean bench image image-deps install-plugin bench-peer
+.PHONY: run test deps real-api package crds dev-host stop-dev-host format clean bench image image-deps install-plugin bench-peer soak
 
 ## run: build, start the loopback dev host and the operator on the embedded API with examples/local/
 run: deps package dev-host
@@ -75,6 +75,15 @@ bench: deps package
 	java -cp target/test-classes:target/classes:$$(cat target/bench.classpath) \
 	  -Dbench.command='make bench BENCH_ARGS="$(BENCH_ARGS)"' \
 	  dev.kvmop.bench.Bench $(BENCH_ARGS)
+
+## soak: SOAK_MINUTES (default 30) of random guest creates, deletes, resets, restarts, sshd kills,
+## host-key changes and operator restarts against 2 loopback hosts; not in make test nor CI. Ends
+## with: soak: N operations, D duplicates, L leaks, A addresses held twice, max RSS M MB
+SOAK_MINUTES ?= 30
+soak: deps package
+	$(MVN) -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+	SOAK_MINUTES=$(SOAK_MINUTES) java -cp target/test-classes:target/classes:$$(cat target/bench.classpath) \
+	  dev.kvmop.soak.Soak
 
 ## bench-peer: kvm-operator and libvirt side by side (issue 18), as root: installs libvirt's Debian
 ## packages when missing, starts libvirtd and virtlogd unless running and stops what it started;

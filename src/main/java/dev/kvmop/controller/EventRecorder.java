@@ -7,8 +7,9 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +23,47 @@ public class EventRecorder {
 
   private final KubernetesClient client;
   private final Clock clock;
-  private final Map<String, Integer> counts = new ConcurrentHashMap<>();
+
+  /**
+   * Most repeat counts kept: keys carry message text (pids, addresses), so without a bound they
+   * would grow with every crash. The least recently bumped goes first; its next repeat starts a
+   * fresh count on the same Event.
+   */
+  static final int MAX_COUNTED = 4096;
+
+  private final Map<String, Integer> counts =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+              return size() > MAX_COUNTED;
+            }
+          });
 
   public EventRecorder(KubernetesClient client, Clock clock) {
     this.client = client;
     this.clock = clock;
+  }
+
+  /** Forgets the repeat counts of an object that is gone (by uid). */
+  public void forget(String uid) {
+    String prefix = uid + "/";
+    synchronized (counts) {
+      counts.keySet().removeIf(k -> k.startsWith(prefix));
+    }
+  }
+
+  /** Repeat counts kept for objects with this uid, for tests. */
+  public int counted(String uid) {
+    String prefix = uid + "/";
+    synchronized (counts) {
+      return (int) counts.keySet().stream().filter(k -> k.startsWith(prefix)).count();
+    }
+  }
+
+  /** Repeat counts kept in all, for tests. */
+  public int counted() {
+    return counts.size();
   }
 
   public void normal(HasMetadata about, String reason, String message) {

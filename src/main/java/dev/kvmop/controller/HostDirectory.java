@@ -64,6 +64,12 @@ public final class HostDirectory {
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Map<String, ProbeMark> marks = new ConcurrentHashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private final HostPools pools = new HostPools();
+
+  /** The hosts' address pools, expanded once per spec generation. */
+  public HostPools pools() {
+    return pools;
+  }
 
   /**
    * Calls {@code listener} with the host id after a host's entry changed in what placement reads
@@ -92,6 +98,7 @@ public final class HostDirectory {
   public void remove(String hostId) {
     Entry before = entries.remove(hostId);
     marks.remove(hostId);
+    pools.forget(hostId);
     if (before != null) {
       listeners.forEach(l -> l.accept(hostId));
     }

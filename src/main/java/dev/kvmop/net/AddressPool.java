@@ -17,8 +17,11 @@ public final class AddressPool {
   /** Most entries one range may expand to. */
   public static final int MAX_RANGE_SIZE = 65536;
 
-  /** Most entries a whole pool may hold, so a spec cannot make the operator allocate gigabytes. */
-  public static final int MAX_POOL_SIZE = 1 << 20;
+  /**
+   * Most entries a whole pool may hold: expanded, 65,536 entries are a few megabytes, so a spec
+   * cannot make the operator allocate gigabytes.
+   */
+  public static final int MAX_POOL_SIZE = 65536;
 
   static final String DEFAULT_MAC_PREFIX = "52:54:00";
 
@@ -50,6 +53,11 @@ public final class AddressPool {
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", errors));
     }
+    return fromValidated(spec);
+  }
+
+  /** The pool of a host spec that {@link PoolValidation} found valid (not checked again). */
+  public static AddressPool fromValidated(KvmHostSpec spec) {
     List<PoolEntry> entries = new ArrayList<>();
     if (spec.addresses != null) {
       for (AddressEntry a : spec.addresses) {
@@ -62,6 +70,27 @@ public final class AddressPool {
       }
     }
     return new AddressPool(entries);
+  }
+
+  /**
+   * How many entries the spec's pool has, counted without expanding anything (a range that does not
+   * parse, or runs backwards, counts 0).
+   */
+  public static long count(KvmHostSpec spec) {
+    long n = spec.addresses == null ? 0 : spec.addresses.size();
+    for (AddressRange r :
+        spec.addressRanges == null ? List.<AddressRange>of() : spec.addressRanges) {
+      n += size(r);
+    }
+    return n;
+  }
+
+  /** The entries of one range, counted (0 when it does not parse or runs backwards). */
+  public static long size(AddressRange r) {
+    if (r == null || !AddressSyntax.isIpv4(r.first) || !AddressSyntax.isIpv4(r.last)) {
+      return 0;
+    }
+    return Math.max(0, AddressSyntax.Ipv4.parse(r.last) - AddressSyntax.Ipv4.parse(r.first) + 1);
   }
 
   /** A pool of the given entries, in this order. */

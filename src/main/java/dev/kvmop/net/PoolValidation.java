@@ -28,11 +28,27 @@ public final class PoolValidation {
     private final List<String> errors = new ArrayList<>();
     private final Map<String, String> ipOwner = new HashMap<>();
     private final Map<String, String> macOwner = new HashMap<>();
-    private long poolSize;
 
     List<String> check(KvmHostSpec spec) {
       if (spec == null) {
         return List.of("spec: required");
+      }
+      // A range over MAX_RANGE_SIZE is refused on its own below and not counted here.
+      long size =
+          (spec.addresses == null ? 0 : spec.addresses.size())
+              + (spec.addressRanges == null ? List.<AddressRange>of() : spec.addressRanges)
+                  .stream()
+                      .mapToLong(AddressPool::size)
+                      .filter(n -> n <= AddressPool.MAX_RANGE_SIZE)
+                      .sum();
+      if (size > AddressPool.MAX_POOL_SIZE) {
+        // Refused before anything is expanded: the count is arithmetic.
+        return List.of(
+            "spec.addresses and spec.addressRanges: "
+                + size
+                + " addresses in all, at most "
+                + AddressPool.MAX_POOL_SIZE
+                + " allowed in one host's pool");
       }
       List<AddressEntry> addresses = spec.addresses == null ? List.of() : spec.addresses;
       for (int i = 0; i < addresses.size(); i++) {
@@ -50,7 +66,6 @@ public final class PoolValidation {
         errors.add(path + ": required");
         return;
       }
-      poolSize++;
       if (entry.mac == null || entry.mac.isEmpty()) {
         errors.add(path + ".mac: required");
       } else if (!AddressSyntax.isMac(entry.mac)) {
@@ -105,11 +120,6 @@ public final class PoolValidation {
             path + ": " + size + " addresses, at most " + AddressPool.MAX_RANGE_SIZE + " allowed");
         return;
       }
-      if (poolSize + size > AddressPool.MAX_POOL_SIZE) {
-        errors.add(path + ": the pool would exceed " + AddressPool.MAX_POOL_SIZE + " entries");
-        return;
-      }
-      poolSize += size;
       checkOverlaps(path, range);
     }
 

@@ -150,6 +150,16 @@ public final class OperatorRig implements AutoCloseable {
     }
   }
 
+  /** Stops the operator (SIGTERM, or SIGKILL when {@code kill}), starts a new one, awaits hosts. */
+  public void restartOperator(boolean kill) throws Exception {
+    if (kill) {
+      operator.kill();
+    } else {
+      operator.stop();
+    }
+    startOperator();
+  }
+
   private void startOperator() throws Exception {
     operator =
         new OperatorProcess(

@@ -107,6 +107,13 @@ public final class FakeHostAgents implements HostAgentFactory {
      */
     public final List<String> verbs = new CopyOnWriteArrayList<>();
 
+    /**
+     * Runs once, inside the next probe, after the probe has looked at the processes and before it
+     * answers: what happens on the host while a probe's reply is on its way.
+     */
+    public final java.util.concurrent.atomic.AtomicReference<Runnable> duringNextProbe =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
     private final Map<String, HostException> failNext = new ConcurrentHashMap<>();
     private volatile HostException lostLaunchReply;
     private int nextPid = 1000;
@@ -259,7 +266,12 @@ public final class FakeHostAgents implements HostAgentFactory {
                           dir, p.uuid, GuestProcess.State.Exited, null, null, p.exitCause));
             }
           });
-      return new HostProbe(bootId(), seen, List.of(), networkStatus);
+      HostProbe answer = new HostProbe(bootId(), seen, List.of(), networkStatus);
+      Runnable meanwhile = duringNextProbe.getAndSet(null);
+      if (meanwhile != null) {
+        meanwhile.run();
+      }
+      return answer;
     }
 
     synchronized NetworkState setUpNetwork(NetworkSetup setup) {

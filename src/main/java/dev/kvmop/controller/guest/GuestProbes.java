@@ -65,12 +65,29 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
 
   public GuestProbes(
       HostDirectory directory, HostAgentFactory agents, DomainMetrics metrics, Clock clock) {
+    this(directory, agents, metrics, clock, true);
+  }
+
+  private GuestProbes(
+      HostDirectory directory,
+      HostAgentFactory agents,
+      DomainMetrics metrics,
+      Clock clock,
+      boolean loops) {
     this.directory = directory;
     this.agents = agents;
     this.metrics = metrics;
     this.clock = clock;
     this.executor = Executors.newScheduledThreadPool(2, DaemonThreads.named("guest-probes"));
-    executor.scheduleWithFixedDelay(this::syncLoops, 0, 1, TimeUnit.SECONDS);
+    if (loops) {
+      executor.scheduleWithFixedDelay(this::syncLoops, 0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Probes that run only when {@link #probeNow} is called: for tests that move a clock. */
+  public static GuestProbes onDemand(
+      HostDirectory directory, HostAgentFactory agents, DomainMetrics metrics, Clock clock) {
+    return new GuestProbes(directory, agents, metrics, clock, false);
   }
 
   /** Where to report changes (the guest reconciler's event source). */
@@ -145,6 +162,8 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
       if (entry.isEmpty()) {
         return;
       }
+      // Stamped with its start: a qemu launched while the probe ran may be missing from its
+      // answer, so the snapshot must count as older than that launch, never as newer.
       Instant start = Instant.now(clock);
       ProbeSnapshot next;
       try {
@@ -152,13 +171,13 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
             agents
                 .agentFor(entry.get().target())
                 .probeGuests(entry.get().spec().workDir, entry.get().qemuBinary());
-        next = new ProbeSnapshot(Instant.now(clock), p, null);
-        metrics.probe(hostId, Duration.between(start, next.at()));
+        next = new ProbeSnapshot(start, p, null);
+        metrics.probe(hostId, Duration.between(start, Instant.now(clock)));
       } catch (HostException e) {
-        next = new ProbeSnapshot(Instant.now(clock), null, e.getMessage());
+        next = new ProbeSnapshot(start, null, e.getMessage());
       } catch (RuntimeException e) {
         log.warn("{} probe failed: {}", hostId, e.toString());
-        next = new ProbeSnapshot(Instant.now(clock), null, e.toString());
+        next = new ProbeSnapshot(start, null, e.toString());
       }
       directory.probed(
           hostId,

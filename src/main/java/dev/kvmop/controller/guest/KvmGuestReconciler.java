@@ -99,8 +99,8 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
     log.debug("{}/{} reconcile", guest.getMetadata().getNamespace(), guest.getMetadata().getName());
     Outcome next =
         lifecycle.reconcile(new GuestRun(guest, clock, secrets(ctx)), writer(guest, ctx));
-    UpdateControl<KvmGuest> control = UpdateControl.noUpdate();
-    return next instanceof Outcome.Requeue r ? control.rescheduleAfter(r.after()) : control;
+    // Every phase is looked at again within Outcome.RECHECK, even when waiting for an event.
+    return UpdateControl.<KvmGuest>noUpdate().rescheduleAfter(next.nextLook());
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.kvmop.controller.host;
 
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.KvmGuest;
+import dev.kvmop.controller.HostPools;
 import dev.kvmop.metrics.DomainMetrics;
+import dev.kvmop.net.AddressPool;
 import java.util.Arrays;
 import java.util.List;
 
@@ -10,7 +12,7 @@ import java.util.List;
  * status.guests, status.pool and (after the steps) status.allocated from the guests of the host,
  * and their metrics.
  */
-record CountGuests(DomainMetrics metrics) implements HostStep {
+record CountGuests(DomainMetrics metrics, HostPools pools) implements HostStep {
   private static final List<String> PHASES =
       Arrays.stream(GuestPhase.values()).map(Enum::name).toList();
 
@@ -19,7 +21,7 @@ record CountGuests(DomainMetrics metrics) implements HostStep {
     List<KvmGuest> guests = round.guests();
     var status = round.status();
     status.guests = HostCounts.guests(guests);
-    status.pool = HostCounts.pool(round.spec(), guests);
+    status.pool = HostCounts.pool(pools.pool(round.id()).orElse(AddressPool.empty()), guests);
     String ns = round.host().getMetadata().getNamespace();
     String name = round.host().getMetadata().getName();
     metrics.guests(ns, name, PHASES, HostCounts.byPhase(guests));

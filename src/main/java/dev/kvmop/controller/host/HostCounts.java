@@ -39,9 +39,8 @@ final class HostCounts {
     return n;
   }
 
-  static KvmHostStatus.PoolStatus pool(KvmHostSpec spec, Collection<KvmGuest> guests) {
+  static KvmHostStatus.PoolStatus pool(AddressPool entries, Collection<KvmGuest> guests) {
     var pool = new KvmHostStatus.PoolStatus();
-    var entries = AddressPool.from(spec);
     pool.total = entries.size();
     pool.allocated =
         (int)

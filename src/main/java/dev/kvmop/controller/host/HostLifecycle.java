@@ -25,10 +25,10 @@ final class HostLifecycle {
   HostLifecycle(HostParts parts) {
     this.parts = parts;
     List<SweepImageCache> sweeps = SweepImageCache.pair(parts.clock(), parts.events());
-    this.counts = new CountGuests(parts.metrics());
+    this.counts = new CountGuests(parts.metrics(), parts.directory().pools());
     this.steps =
         List.of(
-            new ValidateSpec(),
+            new ValidateSpec(parts.directory().pools()),
             counts,
             new ReadCredentials(),
             new Connect(parts.agents()),

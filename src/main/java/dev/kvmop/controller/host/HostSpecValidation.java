@@ -18,6 +18,15 @@ public final class HostSpecValidation {
   private HostSpecValidation() {}
 
   public static List<String> validate(KvmHostSpec spec) {
+    return validate(spec, PoolValidation::validate);
+  }
+
+  /**
+   * As {@link #validate(KvmHostSpec)}, with the pool's errors from {@code pool} (the host
+   * controller's per-generation cache).
+   */
+  public static List<String> validate(
+      KvmHostSpec spec, java.util.function.Function<KvmHostSpec, List<String>> pool) {
     List<String> errors = new ArrayList<>();
     if (spec == null) {
       errors.add("spec: required");
@@ -32,7 +41,7 @@ public final class HostSpecValidation {
     validateQemuAndNetwork(spec, errors);
     validateKvm(spec.kvm, errors);
     validateImageCache(spec.imageCache, errors);
-    errors.addAll(PoolValidation.validate(spec));
+    errors.addAll(pool.apply(spec));
     errors.addAll(NetworkValidation.validate(spec));
     return errors;
   }

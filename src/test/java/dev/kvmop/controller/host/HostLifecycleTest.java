@@ -71,6 +71,29 @@ class HostLifecycleTest {
             .verbs()
             .events("Warning InvalidSpec")
             .recheck(Optional.empty()),
+        row("pool of 2^20 addresses: Failed, SpecValid=False naming the fields and the limit")
+            .spec(
+                s -> {
+                  for (int i = 0; i < 16; i++) {
+                    var r = new dev.kvmop.api.AddressRange();
+                    r.first = "10." + (16 + i) + ".0.0";
+                    r.last = "10." + (16 + i) + ".255.255";
+                    s.addressRanges.add(r);
+                  }
+                })
+            .expect(Failed, "InvalidSpec")
+            .conditions("SpecValid=False/InvalidSpec", "Ready=False/InvalidSpec")
+            .verbs()
+            .events("Warning InvalidSpec")
+            .recheck(Optional.empty())
+            .check(
+                r ->
+                    assertThat(r.events)
+                        .anyMatch(
+                            e ->
+                                e.contains(
+                                    "spec.addresses and spec.addressRanges: 1048576 addresses in"
+                                        + " all, at most 65536 allowed"))),
         row("Secret missing: Pending")
             .given(r -> r.secret = null)
             .expect(Pending, "SecretNotFound")

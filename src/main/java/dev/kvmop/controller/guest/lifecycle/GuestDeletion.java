@@ -134,6 +134,7 @@ public final class GuestDeletion {
                               .addresses()
                               .release(HostDirectory.hostId(run.namespace(), r.host()), run.uid()));
             });
+    services.forget(run.uid());
     addressFreed.accept(run.hostId());
     return Optional.empty();
   }

@@ -37,7 +37,7 @@ public final class GuestLifecycle {
     this.spec = new SpecCheck(services);
     this.placer = new Placer(services);
     this.gate = new HostGate(services);
-    LaunchTimes launches = new LaunchTimes();
+    LaunchTimes launches = services.launches();
     Readiness readiness = new Readiness(services);
     Exits exits = new Exits(services, initialBackoff);
     Stops stops = new Stops(services);

@@ -24,7 +24,8 @@ public record GuestServices(
     GuestTransitions transitions,
     Clock clock,
     Inventory inventory,
-    DiskServices disks) {
+    DiskServices disks,
+    LaunchTimes launches) {
 
   public static GuestServices create(
       HostAgentFactory agents,
@@ -35,16 +36,35 @@ public record GuestServices(
       Clock clock,
       Inventory inventory,
       ImageFetches images) {
+    AddressBook addresses = new AddressBook(directory.pools());
+    // A host leaves the directory when its deletion is done (after its guests): its allocator too.
+    directory.onChange(
+        id -> {
+          if (directory.get(id).isEmpty()) {
+            addresses.forgetHost(id);
+          }
+        });
     return new GuestServices(
         agents,
         directory,
         probes,
-        new AddressBook(),
+        addresses,
         new PlacementBook(metrics),
         new GuestTransitions(events, metrics, clock),
         clock,
         inventory,
-        DiskServices.of(images));
+        DiskServices.of(images),
+        new LaunchTimes());
+  }
+
+  /**
+   * Forgets what this process remembers of a deleted guest: its last launch, its Event counts and
+   * spec errors. Nothing of a guest outlives its deletion here.
+   */
+  void forget(String uid) {
+    launches.forget(uid);
+    disks.specErrors().forget(uid);
+    transitions.forget(uid);
   }
 
   HostAgent agent(HostDirectory.Entry host) throws HostException {

@@ -26,6 +26,11 @@ final class GuestTransitions {
     this.clock = clock;
   }
 
+  /** Forgets the Event counts of a deleted guest. */
+  void forget(String uid) {
+    events.forget(uid);
+  }
+
   /** Moves the guest to phase {@code to}; nothing happens when it is there already. */
   void enter(GuestRun run, GuestPhase to, String reason, String message) {
     KvmGuest guest = run.guest();

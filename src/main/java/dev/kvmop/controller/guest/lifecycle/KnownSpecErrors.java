@@ -18,6 +18,10 @@ final class KnownSpecErrors {
     byUid.put(run.uid(), new Found(run.guest().getMetadata().getGeneration(), message));
   }
 
+  void forget(String uid) {
+    byUid.remove(uid);
+  }
+
   /** The error found for this guest at its current generation, if any. */
   Optional<String> of(GuestRun run) {
     Found f = byUid.get(run.uid());

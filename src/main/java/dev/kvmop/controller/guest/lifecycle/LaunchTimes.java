@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** When this operator process last launched each guest (by uid): older probes are stale. */
+/**
+ * When this operator process last launched each guest (by uid): older probes are stale. A deleted
+ * guest is forgotten ({@link GuestServices#forget}).
+ */
 final class LaunchTimes {
   private final Map<String, Instant> launched = new ConcurrentHashMap<>();
 
@@ -15,5 +18,14 @@ final class LaunchTimes {
   /** The last launch of the guest by this process, or null. */
   Instant last(String uid) {
     return launched.get(uid);
+  }
+
+  void forget(String uid) {
+    launched.remove(uid);
+  }
+
+  /** Guests with a launch on record, for tests. */
+  int size() {
+    return launched.size();
   }
 }

@@ -4,6 +4,7 @@ import static dev.kvmop.api.Conditions.SCHEDULED;
 
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestReasons;
+import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.NetworkType;
@@ -98,8 +99,14 @@ final class Placer {
 
   /** Under the namespace's lock. */
   private Choice choose(GuestRun run, Demand demand, PlacementLedger ledger) {
-    Map<String, PlacementLedger.Usage> usage =
-        ledger.usage(services.inventory().guestsIn(run.namespace()));
+    List<KvmGuest> cached = services.inventory().guestsIn(run.namespace());
+    Map<String, PlacementLedger.Usage> usage = ledger.usage(cached);
+    List<String> present = cached.stream().map(g -> g.getMetadata().getUid()).toList();
+    if (present.contains(run.uid())) {
+      // A cache that shows the guest being placed is a view of who exists (not an empty one of a
+      // cache not started): the addresses of guests it no longer shows are free.
+      services.addresses().forgetAbsent(run.namespace(), present);
+    }
     Optional<PlacementLedger.Reservation> reserved = ledger.reservation(run.uid());
     if (reserved.isPresent()) {
       // Decided by an earlier try whose status write failed or is not in the cache yet.

@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * The last probe of a host: the result, or the failure.
  *
- * @param at when the probe finished
+ * @param at when the probe started: its answer may predate anything launched after that
  * @param probe what it reported, or null when it failed
  * @param error why it failed, or null
  */
