@@ -88,7 +88,8 @@ soak: deps package
 ## bench-peer: kvm-operator and libvirt side by side (issue 18), as root: installs libvirt's Debian
 ## packages when missing, starts libvirtd and virtlogd unless running and stops what it started;
 ## prints one line per figure and appends a table to docs/benchmarks.md.
-## Smaller runs: make bench-peer PEER_ARGS="--scenarios L1,L4 --repeat 1"
+## Smaller runs: make bench-peer PEER_ARGS="--scenarios L1,L4 --repeat 1"; only B7 (create -> the
+## guest answers HTTP): make bench-peer PEER_ARGS="--scenarios B7"
 PEER_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 PEER_ARGS ?=
 bench-peer: deps package

@@ -252,6 +252,11 @@ public final class OperatorRig implements AutoCloseable {
     return operator;
   }
 
+  /** The directory below which every host's workDir lies (removed at close). */
+  public Path workRoot() {
+    return workRoot;
+  }
+
   /** Where the operator logs and the kubeconfig are kept. */
   public Path dir() {
     return dir;

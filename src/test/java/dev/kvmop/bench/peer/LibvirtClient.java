@@ -70,6 +70,35 @@ final class LibvirtClient implements AutoCloseable {
     connections.get(connection).domainCreateXML(xml, 0).free();
   }
 
+  /** Starts a transient network (virNetworkCreateXML); returns when its bridge and dnsmasq run. */
+  void createNetwork(String xml) throws LibvirtException {
+    if (stopped) {
+      throw new IllegalStateException("the run is stopping: no more networks");
+    }
+    calls.incrementAndGet();
+    connections.get(0).networkCreateXML(xml).free();
+  }
+
+  /** Stops a transient network, which removes it with its bridge and dnsmasq; gone is no error. */
+  void destroyNetwork(String name) throws LibvirtException {
+    if (connections.isEmpty()) {
+      throw new IllegalStateException("no connection left to destroy network " + name);
+    }
+    calls.incrementAndGet();
+    org.libvirt.Network n;
+    try {
+      n = connections.get(0).networkLookupByName(name);
+    } catch (LibvirtException e) {
+      return;
+    }
+    try {
+      calls.incrementAndGet();
+      n.destroy();
+    } finally {
+      n.free();
+    }
+  }
+
   /** Refuses further creates, so a clean-up started meanwhile (Ctrl-C) is not outrun. */
   void stopCreating() {
     stopped = true;

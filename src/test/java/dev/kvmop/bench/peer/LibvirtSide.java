@@ -41,6 +41,7 @@ final class LibvirtSide implements Side {
   private final String prefix = "kvmop-peer-" + Long.toString(ProcessHandle.current().pid(), 36);
 
   private final Map<String, Long> stoppedAt = new ConcurrentHashMap<>();
+  private final LibvirtBoots boots;
 
   LibvirtSide(
       LibvirtDaemon daemon,
@@ -54,6 +55,7 @@ final class LibvirtSide implements Side {
     this.sshds = sshds;
     this.threads = threads;
     this.notes = notes;
+    this.boots = new LibvirtBoots(client, prefix, notes);
     client.onLifecycle(
         (name, event) -> {
           if (event.getType() == DomainEventType.STOPPED) {
@@ -214,6 +216,16 @@ final class LibvirtSide implements Side {
       noticed.add((t - t0) / 1e9);
     }
     return noticed;
+  }
+
+  @Override
+  public List<Answer> bootAnswering(String burstPrefix, int n, BootShape shape) throws Exception {
+    return boots.run(burstPrefix, n, shape, this);
+  }
+
+  /** Destroys the B7 network if one is left (an interrupted run); before libvirtd stops. */
+  void destroyNetwork() {
+    boots.destroyNetwork("end");
   }
 
   /**

@@ -32,6 +32,7 @@ final class OperatorSide implements Side {
   private final int interval;
   private final int cleanupTimeoutSeconds;
   private final Consumer<String> notes;
+  private final OperatorBoots boots;
 
   OperatorSide(
       OperatorRig rig,
@@ -44,6 +45,7 @@ final class OperatorSide implements Side {
     this.interval = interval;
     this.cleanupTimeoutSeconds = cleanupTimeoutSeconds;
     this.notes = notes;
+    this.boots = new OperatorBoots(rig, interval, cleanupTimeoutSeconds, notes);
     rig.countApiRequests();
   }
 
@@ -157,6 +159,16 @@ final class OperatorSide implements Side {
           GuestKills.secondsToLeaveRunning(rig.tracker(), killed, name, Duration.ofSeconds(120)));
     }
     return noticed;
+  }
+
+  @Override
+  public List<Answer> bootAnswering(String prefix, int n, BootShape shape) throws Exception {
+    return boots.run(prefix, n, shape);
+  }
+
+  /** After the operator stopped: removes a B7 bridge, taps and dnsmasq it left behind. */
+  void removeNetworkLeftovers() {
+    boots.removeLeftovers("end");
   }
 
   @Override

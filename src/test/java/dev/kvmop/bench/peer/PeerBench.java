@@ -27,7 +27,7 @@ public final class PeerBench {
   static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
   static {
-    DEFAULTS.put("scenarios", "L1,L2,L3,L4");
+    DEFAULTS.put("scenarios", "L1,L2,L3,L4,B7");
     // One repeat keeps a run under 25 minutes: 2 took 29 minutes at load average 15 to 80.
     DEFAULTS.put("repeat", "1");
     DEFAULTS.put("hosts", "4");
@@ -35,6 +35,7 @@ public final class PeerBench {
     DEFAULTS.put("l2-guests", "100");
     DEFAULTS.put("l3-guests", "100");
     DEFAULTS.put("l4-guests", "10");
+    DEFAULTS.put("b7-guests", "10");
     DEFAULTS.put("interval", "2");
     DEFAULTS.put("window", "60");
     DEFAULTS.put("idle-window", "20");
@@ -55,6 +56,8 @@ public final class PeerBench {
   private LibvirtDaemon daemon;
   private LibvirtClient client;
   private LibvirtSide libvirt;
+  private OperatorSide ours;
+  private BootShape bootShape;
 
   private PeerBench(Map<String, String> opt, PrintStream out) {
     this.opt = opt;
@@ -93,11 +96,14 @@ public final class PeerBench {
       daemon.setupNotes().forEach(n -> report.note("setup: " + n));
       libvirtVersion = ", " + LibvirtDaemon.version() + " (" + LibvirtClient.version() + ")";
       client = new LibvirtClient(uris(rig));
-      Side ours =
+      ours =
           new OperatorSide(
               rig, num("create-threads"), num("interval"), num("cleanup-timeout"), report::note);
       libvirt = new LibvirtSide(daemon, client, rig.sshds(), num("create-threads"), report::note);
-      runScenarios(new PeerScenarios(ours, libvirt, report, opt).all());
+      if (runsB7()) {
+        bootShape = BootShape.prepare();
+      }
+      runScenarios(new PeerScenarios(ours, libvirt, report, opt, bootShape).all());
     } finally {
       stopAll();
       try {
@@ -132,6 +138,7 @@ public final class PeerBench {
       } catch (Exception e) {
         report.note("libvirt clean-up at the end failed: " + e);
       }
+      libvirt.destroyNetwork();
       libvirt = null;
     }
     if (client != null) {
@@ -150,6 +157,18 @@ public final class PeerBench {
       }
       rig.close();
       rig = null;
+    }
+    if (ours != null) {
+      ours.removeNetworkLeftovers();
+      ours = null;
+    }
+    if (bootShape != null) {
+      try {
+        bootShape.close();
+      } catch (java.io.IOException e) {
+        out.println("could not remove the B7 kernel copies: " + e);
+      }
+      bootShape = null;
     }
   }
 
@@ -234,6 +253,7 @@ public final class PeerBench {
         + opt.get("create-threads")
         + " client threads for bursts on each side; guests "
         + GuestShape.describe()
+        + (runsB7() ? "; B7 guests " + BootShape.describe() : "")
         + "; operator JVM `JAVA_TOOL_OPTIONS="
         + opt.get("operator-java-opts")
         + "`; "
@@ -242,6 +262,10 @@ public final class PeerBench {
         + " their ratio; took "
         + took.toSeconds()
         + " s\n\n";
+  }
+
+  private boolean runsB7() {
+    return List.of(opt.get("scenarios").toUpperCase().split(",")).contains("B7");
   }
 
   private int num(String key) {

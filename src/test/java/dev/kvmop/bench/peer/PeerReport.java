@@ -18,10 +18,32 @@ final class PeerReport {
   /**
    * @param text as shown in the table
    * @param onRatio the test applies to the ratio; otherwise to kvm-operator's own figure
+   * @param also a second goal the figure must meet too, or null
    */
-  record Goal(String text, boolean onRatio, DoublePredicate test) {
+  record Goal(String text, boolean onRatio, DoublePredicate test, Goal also) {
+    Goal(String text, boolean onRatio, DoublePredicate test) {
+      this(text, onRatio, test, null);
+    }
+
     static Goal ratio(double atMost) {
       return new Goal("ratio ≤ " + atMost, true, r -> r <= atMost);
+    }
+
+    /** This goal and {@code other}. */
+    Goal and(Goal other) {
+      return new Goal(text + " and " + other.text(), onRatio, test, other);
+    }
+
+    /** Whether the medians meet this goal (and the one chained to it); null when one is NaN. */
+    Boolean met(double ours, double ratio) {
+      double v = onRatio ? ratio : ours;
+      if (Double.isNaN(v)) {
+        return null;
+      }
+      if (!test.test(v)) {
+        return false;
+      }
+      return also == null ? Boolean.TRUE : also.met(ours, ratio);
     }
   }
 
@@ -40,11 +62,11 @@ final class PeerReport {
       if (goal == null) {
         return "—";
       }
-      double v = goal.onRatio() ? ratio() : Stats.median(ours);
-      if (Double.isNaN(v)) {
+      Boolean met = goal.met(Stats.median(ours), ratio());
+      if (met == null) {
         return "no (incomplete)";
       }
-      return goal.test().test(v) ? "yes" : "**no**";
+      return met ? "yes" : "**no**";
     }
   }
 

@@ -60,6 +60,20 @@ class PeerReportTest {
   }
 
   @Test
+  void aChainedGoalIsReachedOnlyWhenBothAre() {
+    PeerReport.Goal both =
+        new PeerReport.Goal("ours ≤ 8 s", false, v -> v <= 8).and(PeerReport.Goal.ratio(1.2));
+    report.add("B7", "fast but slower than libvirt", "s", 6, 4, both);
+    report.add("B7", "as fast as libvirt but slow", "s", 9, 9, both);
+    report.add("B7", "both", "s", 6, 6, both);
+
+    assertThat(report.table())
+        .contains("| 1.50 | ours ≤ 8 s and ratio ≤ 1.2 | **no** |")
+        .contains("| 1.00 | ours ≤ 8 s and ratio ≤ 1.2 | **no** |")
+        .contains("| both | 6.00 s | 6.00 s | 1.00 | ours ≤ 8 s and ratio ≤ 1.2 | yes |");
+  }
+
+  @Test
   void notesFollowTheTable() {
     report.add("L1", "x", "ms", 1, 2, null);
     report.note("setup: created group kvm");

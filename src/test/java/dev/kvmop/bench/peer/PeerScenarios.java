@@ -30,12 +30,18 @@ final class PeerScenarios {
   private final Side libvirt;
   private final PeerReport report;
   private final Map<String, String> opt;
+  private final BootShape bootShape;
 
-  PeerScenarios(Side ours, Side libvirt, PeerReport report, Map<String, String> opt) {
+  /**
+   * @param bootShape the guest of B7, or null when B7 is not run
+   */
+  PeerScenarios(
+      Side ours, Side libvirt, PeerReport report, Map<String, String> opt, BootShape bootShape) {
     this.ours = ours;
     this.libvirt = libvirt;
     this.report = report;
     this.opt = opt;
+    this.bootShape = bootShape;
   }
 
   Map<String, Scenario> all() {
@@ -44,6 +50,7 @@ final class PeerScenarios {
     all.put("L2", this::burst);
     all.put("L3", this::steadyState);
     all.put("L4", this::killedQemu);
+    all.put("B7", this::bootAnswering);
     return all;
   }
 
@@ -189,6 +196,50 @@ final class PeerScenarios {
         Stats.pct(s.libvirt(), 100),
         new PeerReport.Goal(
             "kvm-operator ≤ probe interval + 1 = " + limit + " s", false, v -> v <= limit));
+  }
+
+  /** B7: fixture guests one after another, create → the guest answers HTTP on its pool IP. */
+  void bootAnswering(int rep) throws Exception {
+    int n = num("b7-guests");
+    Pair<List<Side.Answer>> a =
+        onBoth("B7", rep, side -> side.bootAnswering("b7-r" + rep, n, bootShape));
+    List<Double> ours = a.ours().stream().map(Side.Answer::answerMs).toList();
+    List<Double> theirs = a.libvirt().stream().map(Side.Answer::answerMs).toList();
+    PeerReport.Goal goal =
+        new PeerReport.Goal("kvm-operator ≤ 8 s", false, v -> v <= 8)
+            .and(PeerReport.Goal.ratio(1.2));
+    for (int p : new int[] {50, 95}) {
+      report.add(
+          "B7",
+          "create → answers HTTP on its pool IP p" + p,
+          "s",
+          Stats.pct(ours, p) / 1000,
+          Stats.pct(theirs, p) / 1000,
+          p == 50 ? goal : null);
+    }
+    for (int p : new int[] {50, 95}) {
+      report.add(
+          "B7",
+          "create → running p" + p,
+          "s",
+          Stats.pct(a.ours().stream().map(Side.Answer::runningMs).toList(), p) / 1000,
+          Stats.pct(a.libvirt().stream().map(Side.Answer::runningMs).toList(), p) / 1000,
+          null);
+    }
+    List<Double> ready = a.ours().stream().map(Side.Answer::readyMs).toList();
+    report.note(
+        String.format(
+            "B7 run %d, kvm-operator create → Ready (TCP readinessProbe on port 80 every 1 s, from"
+                + " the host) p50 %.2f s, p95 %.2f s; create → HTTP answer per guest: %s s",
+            rep, Stats.pct(ready, 50) / 1000, Stats.pct(ready, 95) / 1000, seconds(ours)));
+    report.note(
+        String.format(
+            "B7 run %d, libvirt (no readiness of its own) create → HTTP answer per guest: %s s",
+            rep, seconds(theirs)));
+  }
+
+  private static String seconds(List<Double> ms) {
+    return String.join(", ", ms.stream().map(v -> Stats.fmt(v / 1000)).toList());
   }
 
   private <T> Pair<T> onBoth(String scenario, int rep, SideRun<T> run) throws Exception {

@@ -8,8 +8,7 @@ import java.util.Map;
 /**
  * One system under test, driven the way its users drive it. Every guest is {@link GuestShape}; a
  * scenario calls {@link #cleanUp} before the other side runs, so only one side's guests run at a
- * time. A new scenario (such as create → the guest answers on its address) adds its verb here and
- * in both sides.
+ * time. A new scenario adds its verb here and in both sides.
  */
 interface Side {
   /** "kvm-operator" or "libvirt" */
@@ -33,6 +32,13 @@ interface Side {
   /** SIGKILLs every burst guest's qemu at once; seconds until the side noticed, per guest. */
   List<Double> killAndNotice(Burst burst) throws Exception;
 
+  /**
+   * B7: makes a bridge with DHCP fixed leases for n guests, boots n {@link BootShape} guests on it
+   * one after another, each until it answers HTTP on its pool address and is then removed, and
+   * removes the bridge; per guest, from its create call.
+   */
+  List<Answer> bootAnswering(String prefix, int n, BootShape shape) throws Exception;
+
   /** Stops and removes every guest of this side; returns when their qemu processes ended. */
   void cleanUp(String scenario) throws Exception;
 
@@ -50,6 +56,16 @@ interface Side {
    */
   record Start(
       double ms, double qemuStartedMs, Map<String, Long> requests, double remoteCommandMs) {}
+
+  /**
+   * One booted guest, from its create call.
+   *
+   * @param runningMs to "running" as the side reports it (ours: phase Running; libvirt: the call
+   *     returned)
+   * @param answerMs to the first HTTP 200 from {@code http://<pool ip>/} this JVM received
+   * @param readyMs to Ready=True (ours: its TCP readinessProbe); NaN for libvirt, which has none
+   */
+  record Answer(double runningMs, double answerMs, double readyMs) {}
 
   /**
    * The side's processes over a window.
