@@ -503,7 +503,12 @@ class GuestVerbsIT {
       assertThat(left.map(p -> p.getFileName().toString()))
           .as("no temporary files left")
           .containsExactlyInAnyOrder(
-              "kvmop-guest", "kvmop-guest.pl", "kvmop-console.pl", "qemu-ifup");
+              "kvmop-guest",
+              "kvmop-guest.pl",
+              "kvmop-console.pl",
+              "qemu-ifup",
+              "kvmop-net",
+              "kvmop-disks");
     }
   }
 

@@ -129,7 +129,7 @@ final class Launch implements PhaseHandler {
     CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
     launches.launched(run.uid(), services.now());
     recordLaunch(run, p, argv);
-    return Outcome.requeue(readiness.check(run, host));
+    return Outcome.requeue(readiness.afterLaunch(run, host));
   }
 
   private void recordLaunch(GuestRun run, LaunchedProcess p, List<String> argv) {

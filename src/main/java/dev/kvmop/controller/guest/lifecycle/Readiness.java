@@ -26,6 +26,31 @@ final class Readiness {
   }
 
   /** Sets Ready; returns when to look again. */
+  /**
+   * Right after a launch: a guest with a readinessProbe is not probed yet (it has not booted, and a
+   * probe would hold back the Running status by the connect timeout); the next reconcile probes.
+   */
+  Duration afterLaunch(GuestRun run, HostDirectory.Entry host) throws HostException {
+    KvmGuestSpec.ReadinessProbe probe = run.spec().readinessProbe;
+    if (probe == null || run.status().ip == null) {
+      return check(run, host);
+    }
+    run.conditions()
+        .set(
+            READY,
+            false,
+            GuestReasons.LAUNCHED,
+            "qemu launched; the first readiness probe (TCP "
+                + run.status().ip
+                + ":"
+                + probe.tcpPort
+                + ") follows");
+    return FIRST_PROBE;
+  }
+
+  /** How soon after a launch the first readiness probe runs. */
+  static final Duration FIRST_PROBE = Duration.ofSeconds(1);
+
   Duration check(GuestRun run, HostDirectory.Entry host) throws HostException {
     KvmGuestSpec.ReadinessProbe probe = run.spec().readinessProbe;
     KvmGuestStatus s = run.status();
