@@ -127,7 +127,35 @@ class HostFaultsIT {
     assertThat(agent.probeGuests(workDir.toString(), QEMU).orphans()).contains(p.pid());
   }
 
+  /** A full disk must not keep the signals from going out: stop still ends the qemu. */
+  @Test
+  void stopOnAFullDiskStillEndsTheQemu() throws Exception {
+    Path mount = Files.createDirectories(root.resolve("full"));
+    exec("mount", "-t", "tmpfs", "-o", "size=8m", "kvmop-it-full", mount.toString());
+    mounts.add(mount);
+    agent.ensureWorkDir(mount.toString());
+    String uuid = UUID.randomUUID().toString();
+    String dir = GuestDirs.of(mount.toString(), "it", "full", uuid).dir();
+    LaunchedProcess p = launch(dir, uuid, argv(mount, "full", uuid, QEMU));
+    fill(mount.resolve("filler"));
+
+    agent.stop(dir, uuid, Duration.ofSeconds(1)); // machine none: no ACPI, so TERM ends it
+    assertThat(alive(p.pid())).isFalse();
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  /** Writes zeros to file until its filesystem is full. */
+  static void fill(Path file) throws IOException {
+    byte[] block = new byte[64 * 1024];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(block);
+      }
+    } catch (IOException full) {
+      assertThat(full.getMessage()).contains("No space left");
+    }
+  }
 
   /** A fresh workDir below this test's root, made by the agent as the operator makes it. */
   static Path workDir(String name) throws Exception {
