@@ -1,6 +1,7 @@
 package dev.kvmop.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -40,6 +41,7 @@ class HostFaultsIT {
   static final SshKeys.KeyText KEY = SshKeys.generate("ed25519");
   static final MinaSshServer SERVER = new MinaSshServer().authorize(KEY.publicKeyLine());
   static final String OWNER = "0b6c1f6e-0000-4000-8000-00000000000a";
+  static final String OTHER = "0b6c1f6e-0000-4000-8000-00000000000b";
 
   static RemoteShell shell;
   static ShellHostAgent agent;
@@ -133,7 +135,7 @@ class HostFaultsIT {
     Path mount = Files.createDirectories(root.resolve("full"));
     exec("mount", "-t", "tmpfs", "-o", "size=8m", "kvmop-it-full", mount.toString());
     mounts.add(mount);
-    agent.ensureWorkDir(mount.toString());
+    agent.ensureWorkDir(mount.toString(), OWNER);
     String uuid = UUID.randomUUID().toString();
     String dir = GuestDirs.of(mount.toString(), "it", "full", uuid).dir();
     LaunchedProcess p = launch(dir, uuid, argv(mount, "full", uuid, QEMU));
@@ -141,6 +143,48 @@ class HostFaultsIT {
 
     agent.stop(dir, uuid, Duration.ofSeconds(1)); // machine none: no ACPI, so TERM ends it
     assertThat(alive(p.pid())).isFalse();
+  }
+
+  /** A workDir that already held a bin/ of its own keeps it when the host is deleted. */
+  @Test
+  void hostDeletionRemovesOnlyWhatTheMarkerSaysIsOurs() throws Exception {
+    Path dir = root.resolve("theirs");
+    Path theirs = Files.createDirectories(dir.resolve("bin")).resolve("tool");
+    Files.writeString(theirs, "not the operator's\n");
+    agent.ensureWorkDir(dir.toString(), OWNER);
+    assertThat(dir.resolve("guests")).isDirectory();
+
+    agent.removeWorkDir(dir.toString(), OWNER);
+    assertThat(theirs).exists();
+    assertThat(dir.resolve("guests")).doesNotExist();
+    assertThat(dir.resolve(".kvmop-owner")).doesNotExist();
+  }
+
+  /** Two KvmHosts naming the same address and workDir: the second is refused, wipes nothing. */
+  @Test
+  void aSecondKvmHostNeitherClaimsNorWipesAnothersWorkDir() throws Exception {
+    Path dir = root.resolve("shared");
+    agent.ensureWorkDir(dir.toString(), OWNER);
+    Path guestFile = Files.createDirectories(dir.resolve("guests/g")).resolve("uuid");
+    Files.writeString(guestFile, "x\n");
+
+    assertThatThrownBy(() -> agent.ensureWorkDir(dir.toString(), OTHER))
+        .isInstanceOf(HostException.class)
+        .hasMessageContaining("belongs to another KvmHost (uid " + OWNER);
+    agent.removeWorkDir(dir.toString(), OTHER);
+    assertThat(guestFile).exists();
+
+    agent.removeWorkDir(dir.toString(), OWNER);
+    assertThat(dir).doesNotExist();
+  }
+
+  /** The script refuses a system directory even if validation were bypassed. */
+  @Test
+  void aSystemDirectoryIsNeverClaimed() {
+    assertThatThrownBy(() -> agent.ensureWorkDir("/usr", OWNER))
+        .hasMessageContaining("refusing system directory /usr");
+    assertThat(Path.of("/usr/.kvmop-owner")).doesNotExist();
+    assertThat(Path.of("/usr/guests")).doesNotExist();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -160,7 +204,7 @@ class HostFaultsIT {
   /** A fresh workDir below this test's root, made by the agent as the operator makes it. */
   static Path workDir(String name) throws Exception {
     Path dir = root.resolve(name);
-    agent.ensureWorkDir(dir.toString());
+    agent.ensureWorkDir(dir.toString(), OWNER);
     return dir;
   }
 
