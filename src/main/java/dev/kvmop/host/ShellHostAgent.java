@@ -98,11 +98,17 @@ public final class ShellHostAgent implements HostAgent {
   @Override
   public void stop(String guestDir, String uuid, Duration grace) throws HostException {
     long seconds = Math.max(0, (grace.toMillis() + 999) / 1000);
+    // Its own channel: a stop waits out the grace period (up to an hour), and the pooled shells
+    // must stay free for the probe and other short verbs meanwhile.
     helper.run(
         workDirOf(guestDir),
-        "stop",
-        stopTimeout(grace),
-        List.of("stop", guestDir, uuid, Long.toString(seconds)));
+        new HelperVerbs.Call(
+            HelperFiles.NAME,
+            "stop",
+            stopTimeout(grace),
+            List.of("stop", guestDir, uuid, Long.toString(seconds)),
+            null,
+            true));
   }
 
   /**

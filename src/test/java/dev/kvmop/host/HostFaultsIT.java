@@ -145,6 +145,51 @@ class HostFaultsIT {
     assertThat(alive(p.pid())).isFalse();
   }
 
+  /** Four guests that ignore ACPI, stopping with a long grace, must not hold up the probe. */
+  @Test
+  void slowStopsDoNotStarveTheProbe() throws Exception {
+    Path workDir = workDir("slow");
+    List<String> dirs = new java.util.ArrayList<>();
+    List<String> uuids = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String uuid = UUID.randomUUID().toString();
+      String dir = GuestDirs.of(workDir.toString(), "it", "s" + i, uuid).dir();
+      launch(dir, uuid, argv(workDir, "s" + i, uuid, QEMU)); // machine none: no ACPI
+      dirs.add(dir);
+      uuids.add(uuid);
+    }
+    java.util.concurrent.ExecutorService stops =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      for (int i = 0; i < 4; i++) {
+        String dir = dirs.get(i);
+        String uuid = uuids.get(i);
+        stops.submit(
+            () -> {
+              agent.stop(dir, uuid, Duration.ofSeconds(60));
+              return null;
+            });
+      }
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  dirs.subList(0, 4).stream()
+                      .allMatch(d -> Files.exists(Path.of(d, "stop-intent"))));
+      long start = System.nanoTime();
+      HostProbe seen = agent.probeGuests(workDir.toString(), QEMU);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(seen.guests().get(dirs.get(4)).state()).isEqualTo(State.Running);
+      assertThat(took).isLessThan(Duration.ofSeconds(5));
+    } finally {
+      for (Long pid : started) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      stops.shutdown();
+      assertThat(stops.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
   /** A workDir that already held a bin/ of its own keeps it when the host is deleted. */
   @Test
   void hostDeletionRemovesOnlyWhatTheMarkerSaysIsOurs() throws Exception {
