@@ -29,10 +29,10 @@ public interface HostAgent {
   HostFacts probeFacts(String qemuBinary) throws HostException;
 
   /** Creates the operator's directory layout below {@code workDir}. */
-  void ensureWorkDir(String workDir) throws HostException;
+  void ensureWorkDir(String workDir, String owner) throws HostException;
 
   /** Removes what the operator put below {@code workDir}. */
-  void removeWorkDir(String workDir) throws HostException;
+  void removeWorkDir(String workDir, String owner) throws HostException;
 
   /**
    * Reports every guest directory below {@code workDir} and every qemu carrying the operator's

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -20,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class HostConnections implements AutoCloseable {
   static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+  static final Duration LOCK_WAIT = Duration.ofSeconds(30);
 
   private final RemoteShellFactory factory;
   private final Clock clock;
@@ -39,7 +41,7 @@ public final class HostConnections implements AutoCloseable {
   public RemoteShell get(SshTarget target) throws HostException {
     while (true) {
       Slot slot = slots.computeIfAbsent(target.hostId(), id -> new Slot());
-      slot.lock.lock();
+      lock(slot, target);
       try {
         if (slot.dropped) {
           continue; // dropped while we waited for the lock; use the fresh slot
@@ -49,6 +51,27 @@ public final class HostConnections implements AutoCloseable {
         slot.lock.unlock();
       }
     }
+  }
+
+  /**
+   * Waits for the host's lock at most {@link #LOCK_WAIT}: longer than a connect may take, so a
+   * caller only gives up on a connect that is itself stuck.
+   */
+  private static void lock(Slot slot, SshTarget target) throws HostException {
+    try {
+      if (slot.lock.tryLock(LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new HostException(
+        HostException.Reason.Unreachable,
+        "another connect to "
+            + target.hostId()
+            + " has not ended in "
+            + LOCK_WAIT.toSeconds()
+            + " s");
   }
 
   /** Closes and forgets the host's connection and back-off state (host deleted). */

@@ -23,6 +23,9 @@ public final class ShellHostAgent implements HostAgent {
   /** Prints one key=value per fact; sent inline, since it runs before workDir exists. */
   static final HostScript FACTS = HostScript.resource("kvmop-facts", null);
 
+  /** Claims and releases workDir for one KvmHost; sent inline, it runs before the helpers. */
+  static final HostScript WORKDIR = HostScript.resource("kvmop-workdir", null);
+
   /** Directories the operator owns below workDir. */
   static final List<String> LAYOUT = List.of("guests", "bin", "build", "log", "images");
 
@@ -51,21 +54,26 @@ public final class ShellHostAgent implements HostAgent {
   }
 
   @Override
-  public void ensureWorkDir(String workDir) throws HostException {
+  public void ensureWorkDir(String workDir, String owner) throws HostException {
+    runChecked("workdir", workDirArgv("claim", workDir, owner));
     List<String> argv = new ArrayList<>(List.of("mkdir", "-p", "-m", "0750", "--"));
     LAYOUT.forEach(d -> argv.add(workDir + "/" + d));
     runChecked("workdir", argv);
   }
 
   @Override
-  public void removeWorkDir(String workDir) throws HostException {
-    List<String> argv = new ArrayList<>(List.of("rm", "-rf", "--"));
-    LAYOUT.forEach(d -> argv.add(workDir + "/" + d));
-    FILES.forEach(f -> argv.add(workDir + "/" + f));
-    runChecked("workdir", argv);
+  public void removeWorkDir(String workDir, String owner) throws HostException {
+    runChecked("workdir", workDirArgv("release", workDir, owner));
     HelperFiles.forgetWorkDir(shell, workDir);
-    // rmdir, not rm -r: workDir itself may hold files that are not ours.
-    shell.run(new Command("workdir", List.of("rmdir", "--", workDir), SHORT));
+  }
+
+  private static List<String> workDirArgv(String verb, String workDir, String owner) {
+    List<String> argv =
+        new ArrayList<>(
+            List.of("sh", "-c", WORKDIR.text(), "kvmop-workdir", verb, workDir, owner, "--"));
+    argv.addAll(LAYOUT);
+    argv.addAll(FILES);
+    return argv;
   }
 
   @Override
@@ -90,11 +98,17 @@ public final class ShellHostAgent implements HostAgent {
   @Override
   public void stop(String guestDir, String uuid, Duration grace) throws HostException {
     long seconds = Math.max(0, (grace.toMillis() + 999) / 1000);
+    // Its own channel: a stop waits out the grace period (up to an hour), and the pooled shells
+    // must stay free for the probe and other short verbs meanwhile.
     helper.run(
         workDirOf(guestDir),
-        "stop",
-        stopTimeout(grace),
-        List.of("stop", guestDir, uuid, Long.toString(seconds)));
+        new HelperVerbs.Call(
+            HelperFiles.NAME,
+            "stop",
+            stopTimeout(grace),
+            List.of("stop", guestDir, uuid, Long.toString(seconds)),
+            null,
+            true));
   }
 
   /**

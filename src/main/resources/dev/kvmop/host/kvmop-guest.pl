@@ -283,14 +283,17 @@ sub mode_probe {
   $bootf = "/proc/sys/kernel/random/boot_id" unless defined $bootf && length $bootf;
   my $boot = line1($bootf) // "-";
   print "boot $boot\n";
-  my %known = probe_dirs("$work/guests", $qemu);
-  probe_orphans($qemu, \%known) if defined $qemu;
+  my %binaries;
+  $binaries{$qemu} = 1 if defined $qemu;
+  my %known = probe_dirs("$work/guests", $qemu, \%binaries);
+  probe_orphans($_, \%known) for sort keys %binaries;
   return 0;
 }
 
-# Prints one "guest" line per directory below $guests; returns the uuids recorded there.
+# Prints one "guest" line per directory below $guests; returns the uuids recorded there. Adds
+# the binaries recorded at launch to %$binaries, where orphans are looked for too.
 sub probe_dirs {
-  my ($guests, $qemu) = @_;
+  my ($guests, $qemu, $binaries) = @_;
   my %known;
   opendir(my $dh, $guests) or return %known;
   for my $name (sort readdir($dh)) {
@@ -299,15 +302,19 @@ sub probe_dirs {
     next unless -d $dir;
     my $uuid = line1("$dir/uuid");
     $known{$uuid} = 1 if defined $uuid && length $uuid;
+    my $recorded = canon(line1("$dir/qemu"));
+    $binaries->{$recorded} = 1 if defined $recorded;
     print guest_line($dir, $uuid, $qemu), "\n";
   }
   closedir($dh);
   return %known;
 }
 
+# The guest's identity uses the binary recorded at its launch; the configured one only for a
+# directory that never recorded one.
 sub guest_line {
   my ($dir, $uuid, $qemu) = @_;
-  my @id = ours($dir, $qemu, $uuid);
+  my @id = ours($dir, canon(line1("$dir/qemu")) // $qemu, $uuid);
   my ($state, $pid, $ticks, $cause) = ("Exited", "-", "-", "Unknown");
   if (@id) {
     ($state, $pid, $ticks, $cause) = ("Running", $id[0], $id[1], "-");

@@ -323,7 +323,7 @@ class DiskVerbsIT {
 
   static String workDir(String name) throws Exception {
     String dir = root.resolve(name).toString();
-    agent.ensureWorkDir(dir);
+    agent.ensureWorkDir(dir, "it-owner");
     return dir;
   }
 

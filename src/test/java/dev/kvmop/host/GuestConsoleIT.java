@@ -65,7 +65,7 @@ class GuestConsoleIT {
     shell = new SshRemoteShellFactory().connect(SERVER.target("ns/con", KEY.privateKey(), 10));
     streams = new GuestStreams(shell);
     agent = new ShellHostAgent(shell);
-    agent.ensureWorkDir(workDir.toString());
+    agent.ensureWorkDir(workDir.toString(), "it-owner");
   }
 
   @AfterEach

@@ -71,7 +71,7 @@ class GuestVerbsIT {
     SERVER.environment("KVMOP_PROC_MODULES", procModules.toString()).start();
     shell = new SshRemoteShellFactory().connect(SERVER.target("ns/local", KEY.privateKey(), 10));
     agent = new ShellHostAgent(shell);
-    agent.ensureWorkDir(workDir.toString());
+    agent.ensureWorkDir(workDir.toString(), "it-owner");
   }
 
   @AfterEach
@@ -363,7 +363,7 @@ class GuestVerbsIT {
           Files.writeString(d.resolve("stop-intent"), "stop-requested\n");
         }
       }
-      agent.ensureWorkDir(fake.toString());
+      agent.ensureWorkDir(fake.toString(), "it-owner");
       agent.probeGuests(fake.toString(), QEMU); // install + warm
       int rounds = 20;
       long t0 = System.nanoTime();
@@ -419,7 +419,7 @@ class GuestVerbsIT {
   void ifupFilesAreWrittenOnceAndTheScriptAddsTheTapToTheBridge() throws Exception {
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "kvmop-ifup");
     try {
-      agent.ensureWorkDir(dir.toString());
+      agent.ensureWorkDir(dir.toString(), "it-owner");
       Path ifup = dir.resolve("qemu-ifup");
       Path bridgeFile = dir.resolve("qemu-ifup.bridge");
       agent.writeIfupScript(dir.toString(), "br-one");

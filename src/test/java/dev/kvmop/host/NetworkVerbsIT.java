@@ -66,7 +66,7 @@ class NetworkVerbsIT {
     workDir = Files.createTempDirectory(Path.of("/tmp"), "kvmop-net");
     Files.setPosixFilePermissions(
         workDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    agent.ensureWorkDir(workDir.toString());
+    agent.ensureWorkDir(workDir.toString(), "it-owner");
     bridge = HostNetwork.uniqueName("kvit");
     subnet = HostNetwork.freeSubnet();
   }

@@ -362,7 +362,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public void ensureWorkDir(String workDir) {
+      public void ensureWorkDir(String workDir, String owner) {
         calls.add("workdir " + target.address() + " " + workDir);
         if (!h.dirs.contains(workDir)) {
           h.dirs.add(workDir);
@@ -370,7 +370,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public void removeWorkDir(String workDir) {
+      public void removeWorkDir(String workDir, String owner) {
         calls.add("rmworkdir " + target.address() + " " + workDir);
         h.dirs.remove(workDir);
       }

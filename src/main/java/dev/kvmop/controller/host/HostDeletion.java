@@ -100,7 +100,7 @@ final class HostDeletion {
               "kvm modules in use, left loaded: " + String.join(", ", inUse));
     }
     agent.tearDownNetwork(round.spec().workDir);
-    agent.removeWorkDir(round.spec().workDir);
+    agent.removeWorkDir(round.spec().workDir, round.host().getMetadata().getUid());
   }
 
   private Result terminating(HostRound round, String reason, String message, Duration after) {

@@ -116,8 +116,44 @@ public final class HostSpecValidation {
           "spec.workDir: must be an absolute dedicated directory, not / and without empty, . or .."
               + " segments; got "
               + shorten(workDir));
+    } else if (SYSTEM_DIRS.contains(workDir) || workDir.startsWith("/usr/")) {
+      errors.add(
+          "spec.workDir: "
+              + workDir
+              + " is a system directory; use a directory of its own such as /var/lib/kvmop");
     }
   }
+
+  /** Directories whose entries (bin, log, ...) the operator must never make or remove. */
+  private static final java.util.Set<String> SYSTEM_DIRS =
+      java.util.Set.of(
+          "/bin",
+          "/boot",
+          "/dev",
+          "/etc",
+          "/home",
+          "/lib",
+          "/lib32",
+          "/lib64",
+          "/libx32",
+          "/media",
+          "/mnt",
+          "/opt",
+          "/proc",
+          "/root",
+          "/run",
+          "/sbin",
+          "/srv",
+          "/sys",
+          "/tmp",
+          "/usr",
+          "/var",
+          "/var/lib",
+          "/var/log",
+          "/var/tmp",
+          "/var/cache",
+          "/var/spool",
+          "/var/run");
 
   private static void validateQemuAndNetwork(KvmHostSpec spec, List<String> errors) {
     if (spec.qemu == null) {

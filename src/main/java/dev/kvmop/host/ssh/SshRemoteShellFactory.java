@@ -10,6 +10,11 @@ import dev.kvmop.host.SshTarget;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
@@ -23,6 +28,18 @@ public final class SshRemoteShellFactory implements RemoteShellFactory {
   private static final DefaultConfig CONFIG = newConfig();
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * The whole of TCP connect, banner, key exchange and authentication: a peer that accepts TCP and
+   * then says nothing (or trickles) would otherwise block the connect, and the host's lock,
+   * forever.
+   */
+  static final Duration HANDSHAKE_DEADLINE = Duration.ofSeconds(20);
+
+  /** Closes the socket of a handshake that outlives its deadline; one thread for all hosts. */
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(
+          dev.kvmop.concurrent.DaemonThreads.named("ssh-handshake-watchdog"));
 
   /** With KEEP_ALIVE, 5 unanswered probes (~50 s) declare the peer dead and drop the transport. */
   private static final int KEEP_ALIVE_SECONDS = 10;
@@ -47,8 +64,7 @@ public final class SshRemoteShellFactory implements RemoteShellFactory {
       ssh.addHostKeyVerifier(check);
       ssh.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
       ssh.getConnection().getKeepAlive().setKeepAliveInterval(KEEP_ALIVE_SECONDS);
-      openTransport(ssh, target, check);
-      authenticate(ssh, target, keys);
+      handshake(ssh, target, check, keys);
       RemoteShell shell = new SshRemoteShell(target, ssh, check.presented(), listener);
       connected = true;
       return shell;
@@ -70,6 +86,51 @@ public final class SshRemoteShellFactory implements RemoteShellFactory {
           "host key policy of " + target.hostId() + " is Pinned but no host key is pinned");
     }
     return ExpectedHostKey.parse(expected);
+  }
+
+  private static void handshake(
+      SSHClient ssh, SshTarget target, HostKeyCheck check, KeyProvider keys) throws HostException {
+    AtomicBoolean expired = new AtomicBoolean();
+    ScheduledFuture<?> watchdog =
+        WATCHDOG.schedule(
+            () -> {
+              expired.set(true);
+              closeSocket(ssh);
+            },
+            HANDSHAKE_DEADLINE.toMillis(),
+            TimeUnit.MILLISECONDS);
+    try {
+      openTransport(ssh, target, check);
+      authenticate(ssh, target, keys);
+    } catch (HostException e) {
+      if (expired.get()) {
+        throw new HostException(
+            Reason.Unreachable,
+            "no SSH handshake within "
+                + HANDSHAKE_DEADLINE.toSeconds()
+                + " s from "
+                + target.address()
+                + ":"
+                + target.port()
+                + " (it accepts TCP but does not complete the SSH handshake)",
+            e);
+      }
+      throw e;
+    } finally {
+      watchdog.cancel(false);
+    }
+  }
+
+  /** Unblocks a handshake read from another thread; the caller then closes the client. */
+  private static void closeSocket(SSHClient ssh) {
+    try {
+      java.net.Socket socket = ssh.getSocket();
+      if (socket != null) {
+        socket.close();
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Already closed: the handshake has ended either way.
+    }
   }
 
   private static void openTransport(SSHClient ssh, SshTarget target, HostKeyCheck check)

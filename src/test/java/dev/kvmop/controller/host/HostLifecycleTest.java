@@ -94,6 +94,20 @@ class HostLifecycleTest {
                                 e.contains(
                                     "spec.addresses and spec.addressRanges: 1048576 addresses in"
                                         + " all, at most 65536 allowed"))),
+        row("workDir /usr: Failed, SpecValid names spec.workDir, nothing on the host")
+            .spec(s -> s.workDir = "/usr")
+            .expect(Failed, "InvalidSpec")
+            .conditions("SpecValid=False/InvalidSpec", "Ready=False/InvalidSpec")
+            .verbs()
+            .check(r -> assertThat(specValidMessage(r)).contains("spec.workDir: /usr is a system"))
+            .recheck(Optional.empty()),
+        row("workDir /var/lib: Failed, SpecValid names spec.workDir, nothing on the host")
+            .spec(s -> s.workDir = "/var/lib")
+            .expect(Failed, "InvalidSpec")
+            .conditions("SpecValid=False/InvalidSpec", "Ready=False/InvalidSpec")
+            .verbs()
+            .check(r -> assertThat(specValidMessage(r)).contains("spec.workDir: /var/lib is a"))
+            .recheck(Optional.empty()),
         row("Secret missing: Pending")
             .given(r -> r.secret = null)
             .expect(Pending, "SecretNotFound")
@@ -903,5 +917,13 @@ class HostLifecycleTest {
 
   static List<String> tail(List<String> list, int n) {
     return list.subList(Math.max(0, list.size() - n), list.size());
+  }
+
+  static String specValidMessage(HostRounds r) {
+    return r.writes.get(r.writes.size() - 1).conditions.stream()
+        .filter(c -> "SpecValid".equals(c.getType()))
+        .map(c -> c.getMessage())
+        .findFirst()
+        .orElse("");
   }
 }

@@ -65,8 +65,7 @@ public final class GuestDeletion {
     Optional<HostDirectory.Entry> entry =
         services.directory().get(run.hostId()).filter(HostDirectory.Entry::usable);
     if (entry.isEmpty()) {
-      throw new HostException(
-          HostException.Reason.Unreachable, "host " + run.hostName() + " is not ready");
+      throw notUsable(run);
     }
     HostAgent agent = services.agent(entry.get());
     String dir = run.dirsOn(entry.get()).dir();
@@ -85,34 +84,65 @@ public final class GuestDeletion {
     CrashPoints.reach(CrashPoints.BEFORE_RELEASE);
   }
 
+  /**
+   * Only a host that cannot be reached may end in a release without cleanup, after {@link
+   * #UNREACHABLE_GRACE}: a host that answers but fails (a full disk, a stop that did not take) is
+   * retried for as long as it takes, since freeing the address while qemu may run there would hand
+   * it to a second guest.
+   */
+  /** Unreachable only when the host is: a host that answers but is not Ready is waited for. */
+  private HostException notUsable(GuestRun run) {
+    Optional<HostDirectory.Entry> known = services.directory().get(run.hostId());
+    boolean unreachable =
+        known.isEmpty()
+            || known.get().target() == null
+            || known.get().phase() == dev.kvmop.api.HostPhase.Unreachable;
+    String phase = known.map(e -> String.valueOf(e.phase())).orElse("unknown to this operator");
+    return new HostException(
+        unreachable ? HostException.Reason.Unreachable : HostException.Reason.CommandFailed,
+        "host " + run.hostName() + " is not ready (" + phase + ")");
+  }
+
   private Optional<Duration> retryOrAbandon(
       GuestRun run, StatusSink<KvmGuestStatus> record, HostException e) {
     Instant deadline =
         Instant.parse(run.guest().getMetadata().getDeletionTimestamp()).plus(UNREACHABLE_GRACE);
-    if (services.now().isBefore(deadline)) {
+    boolean unreachable = e.reason() == HostException.Reason.Unreachable;
+    if (!unreachable || services.now().isBefore(deadline)) {
+      String until =
+          unreachable
+              ? "retrying until " + deadline
+              : "retrying; the address stays held while the host answers";
       run.conditions()
           .set(
               READY,
               false,
               GuestReasons.DELETION_PENDING,
-              "cannot clean up on the host yet ("
-                  + e.getMessage()
-                  + "); retrying until "
-                  + deadline);
+              "cannot clean up on the host yet (" + e.getMessage() + "); " + until);
       record.write(run.status());
       return Optional.of(RETRY);
     }
     services
         .transitions()
-        .warn(
-            run.guest(),
-            GuestReasons.RELEASED_WITHOUT_CLEANUP,
-            "host "
-                + run.hostName()
-                + " did not answer for "
-                + UNREACHABLE_GRACE.toMinutes()
-                + " min; the guest was released and its address freed, but its qemu may still run on that host");
+        .warn(run.guest(), GuestReasons.RELEASED_WITHOUT_CLEANUP, abandonMessage(run, e));
     return release(run);
+  }
+
+  /** What is known when giving up: the last error, the process last seen, what was freed. */
+  private static String abandonMessage(GuestRun run, HostException e) {
+    KvmGuestStatus s = run.status();
+    return "host "
+        + run.hostName()
+        + " unreachable for "
+        + UNREACHABLE_GRACE.toMinutes()
+        + " min since the deletion (last error: "
+        + e.getMessage()
+        + "); released without cleanup: its qemu"
+        + (s.pid == null ? "" : " (pid " + s.pid + " when last seen)")
+        + " may still run there, and its address "
+        + (s.ip == null ? "" : s.ip + " ")
+        + (s.mac == null ? "" : s.mac + " ")
+        + "was freed";
   }
 
   /**

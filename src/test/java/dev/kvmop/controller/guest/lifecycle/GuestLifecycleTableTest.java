@@ -518,17 +518,41 @@ class GuestLifecycleTableTest {
             .deleting()
             .edges("anyPhase --> [*]")
             .released(),
-        row("deleted, host silent for 5 minutes: released with a Warning")
+        row("deleted, host unreachable for 5 minutes: released with a Warning saying what is known")
             .given(GuestLifecycleTableTest::running)
             .when(w -> w.delete(Duration.ofMinutes(6)))
-            .when(w -> w.hostPhase(HostPhase.Failed))
+            .when(w -> w.hostPhase(HostPhase.Unreachable))
+            .when(w -> w.fake.failNext("stop", UNREACHABLE))
             .deleting()
-            .edges("anyPhase --> [*]")
+            .edges("anyPhase --> Stopping", "Stopping --> [*]")
+            .verbs("stop")
             .released()
             .check(
                 w ->
                     assertThat(w.events)
-                        .anyMatch(e -> e.startsWith("Warning ReleasedWithoutCleanup: "))));
+                        .anyMatch(
+                            e ->
+                                e.startsWith("Warning ReleasedWithoutCleanup: ")
+                                    && e.contains("last error: ")
+                                    && e.contains("may still run"))),
+        row("deleted, the stop fails for 6 minutes on a host that answers: the address stays held")
+            .given(GuestLifecycleTableTest::running)
+            .when(w -> w.delete(Duration.ofMinutes(6)))
+            .when(w -> w.fake.failNext("stop", COMMAND_FAILED))
+            .deleting()
+            .edges("anyPhase --> Stopping", "Stopping --> Stopping")
+            .expect(GuestPhase.Stopping)
+            .conditions("Ready=False/DeletionPending")
+            .verbs("stop")
+            .retryDeletion(Duration.ofSeconds(10)),
+        row("deleted, host Failed (answers, not Ready) for 6 minutes: the address stays held")
+            .given(GuestLifecycleTableTest::running)
+            .when(w -> w.delete(Duration.ofMinutes(6)))
+            .when(w -> w.hostPhase(HostPhase.Failed))
+            .deleting()
+            .expect(GuestPhase.Running)
+            .conditions("Ready=False/DeletionPending")
+            .retryDeletion(Duration.ofSeconds(10)));
   }
 
   /** Reconciles that keep the phase and are not drawn. */
