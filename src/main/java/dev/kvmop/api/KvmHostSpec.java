@@ -1,5 +1,6 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -26,6 +27,7 @@ import java.util.List;
         "!has(self.kvm) || !has(self.kvm.modules) || self.kvm.modules != 'Build'"
             + " || (has(self.kvm.build) && has(self.kvm.build.source))",
     message = "spec.kvm.build.source is required when spec.kvm.modules is Build")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class KvmHostSpec {
   @Required
   @Pattern(Patterns.HOST_OR_IP)
@@ -129,6 +131,7 @@ public class KvmHostSpec {
   public Boolean schedulable = true;
 
   /** Host capacity for placement. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Capacity {
     @Default("0")
     @Min(0)
@@ -144,6 +147,7 @@ public class KvmHostSpec {
   }
 
   /** Overcommit factors for placement. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Overcommit {
     @Default("4.0")
     @Min(value = 0, inclusive = false)
@@ -159,6 +163,7 @@ public class KvmHostSpec {
   }
 
   /** qemu location on the host. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Qemu {
     @Default("/usr/bin/qemu-system-x86_64")
     @Pattern("^(/[^\\x00]*)?$")
@@ -173,6 +178,7 @@ public class KvmHostSpec {
   }
 
   /** KVM readiness. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Kvm {
     @Default("Builtin")
     @JsonPropertyDescription(
@@ -190,6 +196,7 @@ public class KvmHostSpec {
   }
 
   /** How kvm is built from source. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Build {
     @JsonPropertyDescription("Where the kvm source tarball comes from.")
     public Source source;
@@ -222,6 +229,7 @@ public class KvmHostSpec {
   @ValidationRule(
       value = "has(self.url) != has(self.hostPath)",
       message = "exactly one of url and hostPath must be set")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Source {
     @Pattern("^https?://[^\\s]+$")
     @JsonPropertyDescription("http(s) URL the host downloads the tarball from (curl or wget).")
@@ -237,6 +245,7 @@ public class KvmHostSpec {
   }
 
   /** The host's image cache, {@code <workDir>/images}. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ImageCache {
     @Default("50Gi")
     @Pattern(Patterns.QUANTITY)
@@ -250,6 +259,7 @@ public class KvmHostSpec {
   @ValidationRule(
       value = "!has(self.dhcp) || !self.dhcp || (has(self.gateway) && size(self.gateway) > 0)",
       message = "spec.network.gateway is required when spec.network.dhcp is true")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Network {
     @Default("br0")
     @Pattern(Patterns.BRIDGE)

@@ -247,6 +247,34 @@ class KvmHostReconcilerTest {
     assertThat(hosts.calls).contains("ifup 10.0.0.22 /var/lib/kvmop br0");
   }
 
+  /**
+   * A KvmHost with a spec field this operator does not know (a newer CRD, an older replica) must
+   * not stop the host informer: it and every other host are still managed.
+   */
+  @Test
+  void unknownSpecFieldDoesNotStopTheHostInformer() {
+    operator.close();
+    secret("node-a-ssh");
+    var unknown =
+        client
+            .getKubernetesSerialization()
+            .convertValue(
+                host("future", "10.0.0.30"),
+                io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) unknown.getAdditionalProperties().get("spec");
+    spec.put("fieldOfANewerRelease", Map.of("enabled", true));
+    client.resource(unknown).create();
+    client.resource(host("known", "10.0.0.31")).create();
+
+    operator = Reconcilers.hosts(client, hosts).start();
+
+    awaitPhase("known", HostPhase.Ready);
+    awaitPhase("future", HostPhase.Ready);
+    client.resource(host("later", "10.0.0.32")).create();
+    awaitPhase("later", HostPhase.Ready);
+  }
+
   /** Edits a host, retrying when the operator's status write got there first (409). */
   private void editSpec(String name, java.util.function.Consumer<KvmHost> change) {
     for (int attempt = 1; ; attempt++) {
