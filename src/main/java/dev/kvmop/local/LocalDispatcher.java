@@ -34,6 +34,7 @@ final class LocalDispatcher extends Dispatcher {
   private final DiscoveryEndpoints endpoints =
       new DiscoveryEndpoints(() -> discovery, this::crds, openApi, serialization);
   private final Writes writes;
+  private final SchemaPruning pruning = new SchemaPruning(mapper, this::crds);
   private volatile java.util.function.Consumer<ApiRequest> requestLog = r -> {};
 
   LocalDispatcher(Dispatcher crud) {
@@ -86,7 +87,13 @@ final class LocalDispatcher extends Dispatcher {
             ? Optional.empty()
             : ResourcePath.parse(path).filter(rp -> rp.name() != null && rp.subresource() == null);
     JsonNode before = named.map(rp -> current(path)).orElse(null);
-    MockResponse response = writes.write(request, path, method);
+    Optional<SchemaPruning.Pruned> pruned =
+        method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH
+            ? ResourcePath.parse(path).flatMap(rp -> pruning.prune(request, rp))
+            : Optional.empty();
+    MockResponse written =
+        writes.write(pruned.map(SchemaPruning.Pruned::request).orElse(request), path, method);
+    MockResponse response = pruned.map(p -> p.warn(written)).orElse(written);
     // a DELETE, or the write that removes the last finalizer, may make the object vanish
     if (before != null
         && (method == HttpMethod.DELETE || before.path("metadata").hasNonNull("deletionTimestamp"))
