@@ -135,6 +135,8 @@ spec:
   workDir: $WORK
   probeIntervalSeconds: 5
   kvm: {modules: Builtin, requireHardwareVirtualization: false}
+  # what guests on this host may use: the test guest's kernel and initrd, their -vga none
+  guestPolicy: {allowedPaths: ["$FIXTURE"], extraArgs: Allowed}
 $(host_network)
   addresses:
     - {mac: "52:54:00:00:00:10", ip: 10.99.0.10}

@@ -130,6 +130,12 @@ public class KvmHostSpec {
       "false cordons the host: guests placed here keep running, no new guest is placed here.")
   public Boolean schedulable = true;
 
+  @Default("{}")
+  @JsonPropertyDescription(
+      "What the guests on this host may use of it: host paths, extra qemu arguments, the user"
+          + " qemu runs as.")
+  public GuestPolicy guestPolicy = new GuestPolicy();
+
   /** Host capacity for placement. */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Capacity {

@@ -32,6 +32,7 @@ public final class HostSpecValidation {
     validateQemuAndNetwork(spec, errors);
     validateKvm(spec.kvm, errors);
     validateImageCache(spec.imageCache, errors);
+    errors.addAll(dev.kvmop.qemu.GuestPolicyChecks.policyErrors(spec.guestPolicy));
     errors.addAll(PoolValidation.validate(spec));
     errors.addAll(NetworkValidation.validate(spec));
     return errors;
