@@ -99,7 +99,7 @@ public class KvmHostSpec {
   public Network network = new Network();
 
   @JsonPropertyDescription("The cache of base images that guests' image disks are made from.")
-  public ImageCache imageCache = new ImageCache();
+  public HostImageCache imageCache = new HostImageCache();
 
   @JsonPropertyDescription("Explicit {mac, ip} entries of the address pool, in allocation order.")
   public List<AddressEntry> addresses = new ArrayList<>();
@@ -131,9 +131,7 @@ public class KvmHostSpec {
   public Boolean schedulable = true;
 
   @Default("{}")
-  @JsonPropertyDescription(
-      "What the guests on this host may use of it: host paths, extra qemu arguments, the user"
-          + " qemu runs as.")
+  @JsonPropertyDescription("What guests may use of the host: host paths, extraArgs, qemu's user.")
   public GuestPolicy guestPolicy = new GuestPolicy();
 
   /** Host capacity for placement. */
@@ -248,17 +246,6 @@ public class KvmHostSpec {
     @Pattern(Patterns.ABSOLUTE_PATH)
     @JsonPropertyDescription("Absolute path of a tarball already on the host.")
     public String hostPath;
-  }
-
-  /** The host's image cache, {@code <workDir>/images}. */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public static class ImageCache {
-    @Default("50Gi")
-    @Pattern(Patterns.QUANTITY)
-    @JsonPropertyDescription(
-        "When the cache holds more than this, the least recently used images that no guest on"
-            + " the host uses are removed.")
-    public String maxSize = "50Gi";
   }
 
   /** Host networking. */

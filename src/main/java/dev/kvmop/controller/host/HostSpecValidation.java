@@ -38,7 +38,7 @@ public final class HostSpecValidation {
     return errors;
   }
 
-  private static void validateImageCache(KvmHostSpec.ImageCache cache, List<String> errors) {
+  private static void validateImageCache(dev.kvmop.api.HostImageCache cache, List<String> errors) {
     if (cache == null || cache.maxSize == null) {
       return; // the default
     }

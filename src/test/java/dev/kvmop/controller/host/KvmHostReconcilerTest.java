@@ -275,6 +275,42 @@ class KvmHostReconcilerTest {
     awaitPhase("later", HostPhase.Ready);
   }
 
+  /**
+   * The operator watches only Secrets labelled kvmop.dev/ssh-credentials=true; a host whose Secret
+   * lacks the label is told so, and is managed once the label is added.
+   */
+  @Test
+  void aSecretWithoutTheLabelIsNamedInTheCondition() {
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("unlabelled-ssh")
+                .endMetadata()
+                .withStringData(Map.of("ssh-privatekey", "PRIVATE"))
+                .build())
+        .create();
+    client.resource(hostAt("unlabelled", "10.0.0.33").secret("unlabelled-ssh").build()).create();
+
+    KvmHost h = awaitPhase("unlabelled", HostPhase.Pending);
+    Condition ready = condition(h, Conditions.READY);
+    assertThat(ready.getReason()).isEqualTo("SecretNotFound");
+    assertThat(ready.getMessage())
+        .contains("unlabelled-ssh")
+        .contains("kvmop.dev/ssh-credentials=true");
+    assertThat(hosts.callsFor("10.0.0.33")).isZero();
+
+    client
+        .secrets()
+        .withName("unlabelled-ssh")
+        .edit(
+            s -> {
+              s.getMetadata().setLabels(Map.of("kvmop.dev/ssh-credentials", "true"));
+              return s;
+            });
+    awaitPhase("unlabelled", HostPhase.Ready);
+  }
+
   /** Edits a host, retrying when the operator's status write got there first (409). */
   private void editSpec(String name, java.util.function.Consumer<KvmHost> change) {
     for (int attempt = 1; ; attempt++) {
