@@ -116,7 +116,7 @@ public final class KvmOperator {
 
     @Override
     public Integer call() throws Exception {
-      var api = dev.kvmop.local.LocalApiServer.start(apiPort);
+      var api = dev.kvmop.local.LocalApiServer.startAuthenticated(apiPort);
       api.writeKubeconfig(kubeconfig);
       api.installBundledCrds();
       for (Path m : manifests) {

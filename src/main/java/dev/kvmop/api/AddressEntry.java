@@ -1,10 +1,12 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** One {mac, ip} pair of a host's address pool. */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class AddressEntry {
   @Required
   @Pattern(Patterns.MAC)

@@ -1,10 +1,12 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** A contiguous IPv4 range that expands to pool entries whose MAC is derived from the IP. */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class AddressRange {
   @Required
   @Pattern(Patterns.HOST_OR_IP)

@@ -1,5 +1,6 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -13,6 +14,7 @@ import java.util.Map;
  * shape with its sizes bounded, so the API server can afford to check each requirement with CEL (an
  * unbounded list makes the rule's estimated cost exceed the budget). Never instantiated.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public final class HostSelectorSchema {
   /** Most matchLabels and matchExpressions entries, and values per expression. */
   public static final int MAX_TERMS = 32;
@@ -33,6 +35,7 @@ public final class HostSelectorSchema {
   @ValidationRule(
       value = "(self.operator in ['In', 'NotIn']) == (has(self.values) && size(self.values) > 0)",
       message = "In and NotIn need values, Exists and DoesNotExist take none")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static final class Requirement {
     private Requirement() {}
 

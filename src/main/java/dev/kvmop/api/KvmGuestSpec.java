@@ -1,5 +1,6 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
@@ -21,6 +22,7 @@ import java.util.List;
 @ValidationRule(
     value = "!has(self.hostRef) || !has(self.hostSelector)",
     message = "spec.hostRef and spec.hostSelector are mutually exclusive")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class KvmGuestSpec {
   @ValidationRule(value = "self == oldSelf", message = "spec.hostRef is immutable")
   @JsonPropertyDescription(
@@ -108,6 +110,7 @@ public class KvmGuestSpec {
       value =
           "(has(self.path) ? 1 : 0) + (has(self.image) ? 1 : 0) + (has(self.empty) ? 1 : 0) == 1",
       message = "a disk needs exactly one of path, image and empty")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Disk {
     @Pattern(Patterns.ABSOLUTE_PATH)
     @Size(max = 4096)
@@ -151,6 +154,7 @@ public class KvmGuestSpec {
   @ValidationRule(
       value = "!has(self.url) || has(self.sha256)",
       message = "image.sha256 is required with image.url")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Image {
     @Pattern("^https?://[^\\s]+$")
     @Size(max = 4096)
@@ -176,6 +180,7 @@ public class KvmGuestSpec {
   }
 
   /** A blank disk. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Empty {
     @Required
     @Pattern(Patterns.QUANTITY)
@@ -190,6 +195,7 @@ public class KvmGuestSpec {
   @ValidationRule(
       value = "!(has(self.userData) && size(self.userData) > 0 && has(self.userDataSecretRef))",
       message = "give userData or userDataSecretRef, not both")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class CloudInit {
     @Size(max = 65536)
     @JsonPropertyDescription(
@@ -220,6 +226,7 @@ public class KvmGuestSpec {
       value =
           "!has(self.initrd) || size(self.initrd) == 0 || (has(self.path) && size(self.path) > 0)",
       message = "kernel.initrd needs kernel.path")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Kernel {
     @Pattern("^(/[^\\x00]*)?$")
     @JsonPropertyDescription("Absolute path of the kernel on the host (qemu -kernel).")
@@ -235,6 +242,7 @@ public class KvmGuestSpec {
   }
 
   /** Network attachment. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Network {
     @Default("Bridge")
     @JsonPropertyDescription(
@@ -252,6 +260,7 @@ public class KvmGuestSpec {
   }
 
   /** TCP readiness probe. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ReadinessProbe {
     @Required
     @Min(1)

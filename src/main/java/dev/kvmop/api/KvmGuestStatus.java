@@ -1,5 +1,6 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -8,6 +9,7 @@ import java.util.List;
 
 /** Observed state of a {@link KvmGuest}; written only by the operator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class KvmGuestStatus {
   @JsonPropertyDescription("Lifecycle phase.")
   public GuestPhase phase;
@@ -65,6 +67,7 @@ public class KvmGuestStatus {
 
   /** How a process ended. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class LastExit {
     @JsonPropertyDescription("Crashed, Shutdown, Killed or HostLost.")
     public ExitReason reason;
@@ -82,6 +85,7 @@ public class KvmGuestStatus {
 
   /** Action tokens (annotations kvmop.dev/reset, restart and reimage) already carried out. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Actions {
     @JsonPropertyDescription("Last kvmop.dev/reset token carried out.")
     public String reset;

@@ -1,5 +1,6 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -25,6 +26,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class KvmHost extends CustomResource<KvmHostSpec, KvmHostStatus> implements Namespaced {
   public static final String GROUP = "kvmop.dev";
   public static final String VERSION = "v1alpha1";

@@ -1,5 +1,6 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -26,6 +27,7 @@ import java.util.List;
         "!has(self.kvm) || !has(self.kvm.modules) || self.kvm.modules != 'Build'"
             + " || (has(self.kvm.build) && has(self.kvm.build.source))",
     message = "spec.kvm.build.source is required when spec.kvm.modules is Build")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class KvmHostSpec {
   @Required
   @Pattern(Patterns.HOST_OR_IP)
@@ -97,7 +99,7 @@ public class KvmHostSpec {
   public Network network = new Network();
 
   @JsonPropertyDescription("The cache of base images that guests' image disks are made from.")
-  public ImageCache imageCache = new ImageCache();
+  public HostImageCache imageCache = new HostImageCache();
 
   @JsonPropertyDescription("Explicit {mac, ip} entries of the address pool, in allocation order.")
   public List<AddressEntry> addresses = new ArrayList<>();
@@ -128,7 +130,12 @@ public class KvmHostSpec {
       "false cordons the host: guests placed here keep running, no new guest is placed here.")
   public Boolean schedulable = true;
 
+  @Default("{}")
+  @JsonPropertyDescription("What guests may use of the host: host paths, extraArgs, qemu's user.")
+  public GuestPolicy guestPolicy = new GuestPolicy();
+
   /** Host capacity for placement. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Capacity {
     @Default("0")
     @Min(0)
@@ -144,6 +151,7 @@ public class KvmHostSpec {
   }
 
   /** Overcommit factors for placement. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Overcommit {
     @Default("4.0")
     @Min(value = 0, inclusive = false)
@@ -159,6 +167,7 @@ public class KvmHostSpec {
   }
 
   /** qemu location on the host. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Qemu {
     @Default("/usr/bin/qemu-system-x86_64")
     @Pattern("^(/[^\\x00]*)?$")
@@ -173,6 +182,7 @@ public class KvmHostSpec {
   }
 
   /** KVM readiness. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Kvm {
     @Default("Builtin")
     @JsonPropertyDescription(
@@ -190,6 +200,7 @@ public class KvmHostSpec {
   }
 
   /** How kvm is built from source. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Build {
     @JsonPropertyDescription("Where the kvm source tarball comes from.")
     public Source source;
@@ -222,6 +233,7 @@ public class KvmHostSpec {
   @ValidationRule(
       value = "has(self.url) != has(self.hostPath)",
       message = "exactly one of url and hostPath must be set")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Source {
     @Pattern("^https?://[^\\s]+$")
     @JsonPropertyDescription("http(s) URL the host downloads the tarball from (curl or wget).")
@@ -236,21 +248,11 @@ public class KvmHostSpec {
     public String hostPath;
   }
 
-  /** The host's image cache, {@code <workDir>/images}. */
-  public static class ImageCache {
-    @Default("50Gi")
-    @Pattern(Patterns.QUANTITY)
-    @JsonPropertyDescription(
-        "When the cache holds more than this, the least recently used images that no guest on"
-            + " the host uses (or names) and that were not used in the last 10 minutes are"
-            + " removed; the grace keeps an image a guest is about to use.")
-    public String maxSize = "50Gi";
-  }
-
   /** Host networking. */
   @ValidationRule(
       value = "!has(self.dhcp) || !self.dhcp || (has(self.gateway) && size(self.gateway) > 0)",
       message = "spec.network.gateway is required when spec.network.dhcp is true")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Network {
     @Default("br0")
     @Pattern(Patterns.BRIDGE)

@@ -1,5 +1,6 @@
 package dev.kvmop.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -8,6 +9,7 @@ import java.util.List;
 
 /** Observed state of a {@link KvmHost}; written only by the operator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class KvmHostStatus {
   @JsonPropertyDescription("Lifecycle phase.")
   public HostPhase phase;
@@ -48,6 +50,7 @@ public class KvmHostStatus {
 
   /** Facts read in one remote command. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class HostFacts {
     @JsonPropertyDescription("uname -r.")
     public String kernel;
@@ -82,6 +85,7 @@ public class KvmHostStatus {
 
   /** KVM module state. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ModulesStatus {
     @JsonPropertyDescription("True when the operator loaded the modules (and may unload them).")
     public Boolean loadedByOperator;
@@ -95,6 +99,7 @@ public class KvmHostStatus {
 
   /** Address pool usage. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class PoolStatus {
     @JsonPropertyDescription("Entries in the pool (addresses plus expanded ranges).")
     public Integer total;
@@ -111,6 +116,7 @@ public class KvmHostStatus {
 
   /** Image cache usage. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ImageCacheStatus {
     @JsonPropertyDescription("Base images in the cache.")
     public Integer images;
@@ -121,6 +127,7 @@ public class KvmHostStatus {
 
   /** Guest counts. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class GuestCounts {
     @JsonPropertyDescription("Guests whose qemu is running.")
     public Integer running;
@@ -134,6 +141,7 @@ public class KvmHostStatus {
 
   /** The sum over the guests placed on the host. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Allocated {
     @JsonPropertyDescription("Virtual CPUs of the guests placed here.")
     public Integer cpus;

@@ -47,6 +47,13 @@ public interface HostAgent {
   LaunchedProcess launch(GuestLaunch launch) throws HostException;
 
   /**
+   * The host's canonical form of each path (symlinks and {@code ..} resolved, like {@code realpath
+   * -m}: the last components need not exist), in order.
+   */
+  java.util.List<String> resolvePaths(String workDir, java.util.List<String> paths)
+      throws HostException;
+
+  /**
    * Stops the guest's qemu: QMP system_powerdown, up to {@code grace} for it to exit, then SIGTERM,
    * then SIGKILL. Records the intent first so the probe reports the exit as requested. A guest that
    * is not running is left as it is.

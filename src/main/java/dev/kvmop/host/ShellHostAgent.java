@@ -85,7 +85,11 @@ public final class ShellHostAgent implements HostAgent {
 
   @Override
   public LaunchedProcess launch(GuestLaunch launch) throws HostException {
-    List<String> args = new ArrayList<>(List.of("launch", launch.guestDir(), launch.uuid(), "--"));
+    List<String> args = new ArrayList<>(List.of("launch", launch.guestDir(), launch.uuid()));
+    if (launch.runAs() != null) {
+      args.addAll(List.of("--runas", launch.runAs()));
+    }
+    args.add("--");
     args.addAll(launch.argv());
     CommandResult r = helper.run(workDirOf(launch.guestDir()), "launch", LAUNCH_TIMEOUT, args);
     try {
@@ -93,6 +97,20 @@ public final class ShellHostAgent implements HostAgent {
     } catch (IllegalArgumentException e) {
       throw new HostException(HostException.Reason.CommandFailed, e.getMessage(), e);
     }
+  }
+
+  @Override
+  public List<String> resolvePaths(String workDir, List<String> paths) throws HostException {
+    List<String> args = new ArrayList<>(List.of("resolve"));
+    args.addAll(paths);
+    List<String> real =
+        helper.run(workDir, "resolve", PROBE_TIMEOUT, args).stdout().lines().toList();
+    if (real.size() != paths.size()) {
+      throw new HostException(
+          HostException.Reason.CommandFailed,
+          "resolve answered " + real.size() + " paths for " + paths.size());
+    }
+    return real;
   }
 
   @Override

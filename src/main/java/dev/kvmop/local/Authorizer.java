@@ -14,9 +14,15 @@ import java.util.function.Predicate;
 final class Authorizer extends Dispatcher {
   private final Dispatcher next;
   private volatile Predicate<ApiRequest> allowed = r -> true;
+  private volatile byte[] bearer;
 
   Authorizer(Dispatcher next) {
     this.next = next;
+  }
+
+  /** From now on every request must carry {@code Authorization: Bearer <token>}, or gets 401. */
+  void requireToken(String token) {
+    bearer = ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   void rule(Predicate<ApiRequest> allowed) {
@@ -25,6 +31,10 @@ final class Authorizer extends Dispatcher {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    byte[] expected = bearer;
+    if (expected != null && !authenticated(request.getHeader("Authorization"), expected)) {
+      return unauthorized();
+    }
     URI uri = URI.create(request.getPath());
     ApiRequest r =
         new ApiRequest(
@@ -38,6 +48,21 @@ final class Authorizer extends Dispatcher {
   @Override
   public void shutdown() {
     next.shutdown();
+  }
+
+  private static boolean authenticated(String header, byte[] expected) {
+    return header != null
+        && java.security.MessageDigest.isEqual(
+            header.getBytes(java.nio.charset.StandardCharsets.UTF_8), expected);
+  }
+
+  private static MockResponse unauthorized() {
+    return new MockResponse()
+        .setResponseCode(401)
+        .setHeader("Content-Type", "application/json")
+        .setBody(
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
   }
 
   private static MockResponse forbidden(ApiRequest r) {

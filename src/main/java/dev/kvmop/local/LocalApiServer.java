@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,12 +57,17 @@ public final class LocalApiServer implements AutoCloseable {
   private final LocalDispatcher dispatcher;
   private final Authorizer authorizer;
   private final KubernetesClient client;
+  private final String token;
 
-  private LocalApiServer(int port) {
+  private LocalApiServer(int port, String token) {
+    this.token = token;
     UniqueUids.seed();
     HashMap<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     dispatcher = new LocalDispatcher(new KubernetesMixedDispatcher(responses));
     authorizer = new Authorizer(dispatcher);
+    if (token != null) {
+      authorizer.requireToken(token);
+    }
     server =
         new KubernetesMockServer(
             new Context(Serialization.jsonMapper()),
@@ -78,7 +82,22 @@ public final class LocalApiServer implements AutoCloseable {
 
   /** Starts a server on 127.0.0.1:{@code port} (0 picks a free port) with namespace default. */
   public static LocalApiServer start(int port) {
-    LocalApiServer s = new LocalApiServer(port);
+    return start(port, null);
+  }
+
+  /**
+   * Starts a server that answers only requests with a fresh random bearer token (401 otherwise),
+   * which its own clients and the kubeconfig it writes ({@link #writeKubeconfig}, mode 0600) hold:
+   * other local users cannot read its Secrets or create guests.
+   */
+  public static LocalApiServer startAuthenticated(int port) {
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    return start(port, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+  }
+
+  private static LocalApiServer start(int port, String token) {
+    LocalApiServer s = new LocalApiServer(port, token);
     try {
       s.ensureNamespace(DEFAULT_NAMESPACE);
     } catch (RuntimeException e) {
@@ -122,6 +141,7 @@ public final class LocalApiServer implements AutoCloseable {
             .withMasterUrl(url())
             .withNamespace(DEFAULT_NAMESPACE)
             .withHttp2Disable(true)
+            .withOauthToken(token)
             .build();
     return new KubernetesClientBuilder()
         .withConfig(config)
@@ -129,36 +149,12 @@ public final class LocalApiServer implements AutoCloseable {
         .build();
   }
 
-  /** Writes a kubeconfig (context {@value #CONTEXT}, namespace default, no auth). */
+  /**
+   * Writes a kubeconfig (context {@value #CONTEXT}, namespace default, the bearer token if the
+   * server requires one), readable by its owner only.
+   */
   public void writeKubeconfig(Path file) {
-    String yaml =
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: %1$s
-          cluster:
-            server: %2$s
-        users:
-        - name: %1$s
-          user: {}
-        contexts:
-        - name: %1$s
-          context:
-            cluster: %1$s
-            user: %1$s
-            namespace: %3$s
-        current-context: %1$s
-        """
-            .formatted(CONTEXT, url(), DEFAULT_NAMESPACE);
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(file, yaml, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    LocalKubeconfig.write(file, CONTEXT, url(), DEFAULT_NAMESPACE, token);
   }
 
   /** Installs (creates or replaces) the CRDs in the given YAML files. */

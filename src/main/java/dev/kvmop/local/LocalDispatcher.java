@@ -34,6 +34,7 @@ final class LocalDispatcher extends Dispatcher {
   private final DiscoveryEndpoints endpoints =
       new DiscoveryEndpoints(() -> discovery, this::crds, openApi, serialization);
   private final Writes writes;
+  private final SchemaPruning pruning = new SchemaPruning(mapper, this::crds);
   private volatile java.util.function.Consumer<ApiRequest> requestLog = r -> {};
 
   LocalDispatcher(Dispatcher crud) {
@@ -86,7 +87,7 @@ final class LocalDispatcher extends Dispatcher {
             ? Optional.empty()
             : ResourcePath.parse(path).filter(rp -> rp.name() != null && rp.subresource() == null);
     JsonNode before = named.map(rp -> current(path)).orElse(null);
-    MockResponse response = writes.write(request, path, method);
+    MockResponse response = prunedWrite(request, path, method);
     // a DELETE, or the write that removes the last finalizer, may make the object vanish
     if (before != null
         && (method == HttpMethod.DELETE || before.path("metadata").hasNonNull("deletionTimestamp"))
@@ -99,6 +100,17 @@ final class LocalDispatcher extends Dispatcher {
       }
     }
     return response;
+  }
+
+  /** A write with the fields the CRD schema does not declare pruned, each named in a Warning. */
+  private MockResponse prunedWrite(RecordedRequest request, String path, HttpMethod method) {
+    Optional<SchemaPruning.Pruned> pruned =
+        method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH
+            ? ResourcePath.parse(path).flatMap(rp -> pruning.prune(request, rp))
+            : Optional.empty();
+    MockResponse written =
+        writes.write(pruned.map(SchemaPruning.Pruned::request).orElse(request), path, method);
+    return pruned.map(p -> p.warn(written)).orElse(written);
   }
 
   /** The object at a request path, or null when it does not exist. */

@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param accel "kvm" or "tcg", already resolved from spec.accel and the host's facts
  * @param mac the pool MAC of the guest NIC; null when the network type is None
  * @param ifupScript the operator's qemu-ifup script on the host; needed for Bridge only
+ * @param runAs the unprivileged user qemu drops to (host guestPolicy.runAs), or null
  */
 public record LaunchSpec(
     String namespace,
@@ -28,7 +29,23 @@ public record LaunchSpec(
     KvmGuestSpec spec,
     String accel,
     String mac,
-    String ifupScript) {
+    String ifupScript,
+    String runAs) {
+  /** A launch as the SSH user. */
+  public LaunchSpec(
+      String namespace,
+      String name,
+      String uid,
+      String guestDir,
+      String qemuBinary,
+      String biosDir,
+      KvmGuestSpec spec,
+      String accel,
+      String mac,
+      String ifupScript) {
+    this(namespace, name, uid, guestDir, qemuBinary, biosDir, spec, accel, mac, ifupScript, null);
+  }
+
   public LaunchSpec {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(name, "name");

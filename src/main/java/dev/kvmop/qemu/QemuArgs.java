@@ -21,6 +21,10 @@ public final class QemuArgs {
   /** The guest's single NIC backend id. */
   static final String NETDEV_ID = "net0";
 
+  /** qemu's seccomp filter with everything an unprivileged guest needs not denied. */
+  static final String SANDBOX =
+      "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+
   private QemuArgs() {}
 
   public static List<String> build(LaunchSpec launch) {
@@ -61,10 +65,23 @@ public final class QemuArgs {
             + ",server=on,wait=off");
     add(argv, "-mon", "chardev=" + GuestDirs.EVENTS_CHARDEV + ",mode=control");
     addSerial(argv, dirs);
+    addConfinement(argv, launch.runAs());
     if (spec.extraArgs != null) {
       argv.addAll(spec.extraArgs);
     }
     return List.copyOf(argv);
+  }
+
+  /**
+   * An unprivileged qemu: it drops to the user after setting up (files and sockets are opened
+   * first), and the seccomp sandbox keeps it from regaining privileges or starting programs.
+   */
+  private static void addConfinement(List<String> argv, String runAs) {
+    if (runAs == null || runAs.isEmpty()) {
+      return;
+    }
+    add(argv, "-runas", runAs);
+    add(argv, "-sandbox", SANDBOX);
   }
 
   /** The serial port: a socket a console can attach to, logged to serial.log all the while. */

@@ -112,6 +112,7 @@ class ImageE2E {
             .withConfig(
                 new ConfigBuilder()
                     .withMasterUrl("http://127.0.0.1:" + apiPort)
+                    .withOauthToken(apiToken())
                     .withHttp2Disable(true)
                     .build())
             .build();
@@ -262,6 +263,25 @@ class ImageE2E {
   }
 
   /** Runs a command; its output is kept in a file (a build prints thousands of lines). */
+  /** The embedded API's bearer token, from the kubeconfig `local` writes in the container. */
+  private static String apiToken() {
+    String[] token = new String[1];
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              String kubeconfig =
+                  run(
+                      Duration.ofSeconds(20),
+                      List.of(engine(), "exec", container, "cat", "/tmp/kubeconfig"));
+              var m = java.util.regex.Pattern.compile("token: (\\S+)\\}").matcher(kubeconfig);
+              token[0] = m.find() ? m.group(1) : null;
+              return token[0] != null;
+            });
+    return token[0];
+  }
+
   private static String run(Duration timeout, List<String> cmd) throws Exception {
     Path out = Files.createTempFile(tmp, "cmd", ".log");
     Process p =

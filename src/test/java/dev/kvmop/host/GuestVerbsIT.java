@@ -108,6 +108,40 @@ class GuestVerbsIT {
 
   // ---------------------------------------------------------------- tests
 
+  /**
+   * The host resolves what a guest names: a symlink below an allowed directory that leads out of it
+   * is seen for what it is, and the policy check refuses it.
+   */
+  @Test
+  void resolvePathsFollowsSymlinksOutOfAnAllowedDirectory() throws Exception {
+    Path allowed = Files.createDirectories(workDir.resolve("allowed"));
+    Files.createSymbolicLink(allowed.resolve("escape"), Path.of("/etc"));
+    Files.writeString(allowed.resolve("ok.img"), "x");
+    String escape = allowed + "/escape/shadow";
+    String ok = allowed + "/ok.img";
+    String missing = allowed + "/not-yet/new.img";
+
+    List<String> real =
+        agent.resolvePaths(workDir.toString(), List.of(escape, ok, missing, allowed.toString()));
+
+    assertThat(real).containsExactly("/etc/shadow", ok, missing, allowed.toString());
+    var policy = new dev.kvmop.api.GuestPolicy();
+    policy.allowedPaths = List.of(allowed.toString());
+    var paths =
+        List.of(
+            new dev.kvmop.qemu.GuestPolicyChecks.HostPath("spec.disks[0].path", escape),
+            new dev.kvmop.qemu.GuestPolicyChecks.HostPath("spec.disks[1].path", ok));
+    assertThat(
+            dev.kvmop.qemu.GuestPolicyChecks.resolvedErrors(
+                paths, real.subList(0, 2), policy, real.subList(3, 4)))
+        .containsExactly(
+            "spec.disks[0].path: "
+                + escape
+                + " resolves to /etc/shadow, outside the host's guestPolicy.allowedPaths ["
+                + allowed
+                + "]");
+  }
+
   @Test
   void lifecycleLaunchAdoptResetStopRemove() throws Exception {
     Guest g = guest("life", spec());

@@ -67,6 +67,49 @@ class LocalApiServerTest {
   }
 
   @Test
+  void unknownFieldsArePrunedOnWriteAndNamedInWarnings() throws Exception {
+    String path = "/apis/kvmop.dev/v1alpha1/namespaces/default/kvmhosts";
+    String body =
+        "{\"apiVersion\":\"kvmop.dev/v1alpha1\",\"kind\":\"KvmHost\","
+            + "\"metadata\":{\"name\":\"pruned\"},\"spec\":{\"address\":\"10.0.0.5\","
+            + "\"credentialsSecretRef\":{\"name\":\"s\"},\"hostKeyPolicy\":\"TrustOnFirstUse\","
+            + "\"fieldOfANewerRelease\":true,\"qemu\":{\"binary\":\"/usr/bin/qemu\",\"nested\":1},"
+            + "\"addresses\":[{\"mac\":\"52:54:00:00:00:10\",\"ip\":\"10.0.0.10\",\"x\":1}]},"
+            + "\"bogusTopLevel\":1}";
+
+    HttpResponse<String> created = send("POST", path, "application/json", "application/json", body);
+
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.headers().allValues("Warning"))
+        .containsExactlyInAnyOrder(
+            "299 - \"unknown field \\\"spec.fieldOfANewerRelease\\\"\"",
+            "299 - \"unknown field \\\"spec.qemu.nested\\\"\"",
+            "299 - \"unknown field \\\"spec.addresses[0].x\\\"\"",
+            "299 - \"unknown field \\\"bogusTopLevel\\\"\"");
+    JsonNode stored = getJson(path + "/pruned");
+    assertThat(stored.path("spec").has("fieldOfANewerRelease")).isFalse();
+    assertThat(stored.path("spec").path("qemu").has("nested")).isFalse();
+    assertThat(stored.path("spec").path("qemu").path("binary").asText()).isEqualTo("/usr/bin/qemu");
+    assertThat(stored.path("spec").path("addresses").get(0).has("x")).isFalse();
+    assertThat(stored.has("bogusTopLevel")).isFalse();
+    // and the typed client reads it
+    assertThat(server.client().resources(KvmHost.class).withName("pruned").get().getSpec().address)
+        .isEqualTo("10.0.0.5");
+
+    HttpResponse<String> patched =
+        send(
+            "PATCH",
+            path + "/pruned",
+            "application/json",
+            "application/merge-patch+json",
+            "{\"spec\":{\"port\":2222,\"later\":\"x\"}}");
+    assertThat(patched.statusCode()).isEqualTo(200);
+    assertThat(patched.headers().allValues("Warning"))
+        .containsExactly("299 - \"unknown field \\\"spec.later\\\"\"");
+    assertThat(getJson(path + "/pruned").path("spec").has("later")).isFalse();
+  }
+
+  @Test
   void uidsAreNotTheMockCounterFromZero() {
     // The operator's qemu identity is -uuid <metadata.uid>; two processes with an embedded API
     // must not hand out the same uids (the mock's counter starts at 0 in every process).

@@ -53,6 +53,7 @@ public final class CrudApi {
             new SecretBuilder()
                 .withNewMetadata()
                 .withName(name)
+                .addToLabels(dev.kvmop.api.Labels.SSH_CREDENTIALS, "true")
                 .endMetadata()
                 .withStringData(stringData)
                 .build())

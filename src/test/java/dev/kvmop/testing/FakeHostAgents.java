@@ -70,6 +70,24 @@ public final class FakeHostAgents implements HostAgentFactory {
     /** Loaded modules (name → use count), as /proc/modules would show them. */
     public final Map<String, Integer> modules = new ConcurrentHashMap<>();
 
+    /** Symlinks on the host (link path → target) that resolvePaths follows. */
+    public final Map<String, String> symlinks = new ConcurrentHashMap<>();
+
+    /** The paths, with their first symlink prefix (if any) replaced by its target. */
+    List<String> resolve(List<String> paths) {
+      List<String> out = new java.util.ArrayList<>();
+      for (String p : paths) {
+        String real = p;
+        for (var link : symlinks.entrySet()) {
+          if (p.equals(link.getKey()) || p.startsWith(link.getKey() + "/")) {
+            real = link.getValue() + p.substring(link.getKey().length());
+          }
+        }
+        out.add(real);
+      }
+      return out;
+    }
+
     /** Bridges present on the host; br0 by default. */
     public final List<String> bridges = new CopyOnWriteArrayList<>(List.of("br0"));
 
@@ -383,6 +401,12 @@ public final class FakeHostAgents implements HostAgentFactory {
       @Override
       public LaunchedProcess launch(GuestLaunch launch) throws HostException {
         return h.launch(launch);
+      }
+
+      @Override
+      public List<String> resolvePaths(String workDir, List<String> paths) {
+        calls.add("resolve " + target.address() + " " + String.join(" ", paths));
+        return h.resolve(paths);
       }
 
       @Override

@@ -59,9 +59,10 @@ public final class SshKeys {
   }
 
   /**
-   * The Secret a user makes of a client key: {@code ssh-privatekey} and, when {@code passphrase} is
-   * not null, {@code passphrase}, both base64 in {@code data} as a real API server stores them. No
-   * namespace: the caller's client puts it in one.
+   * The Secret a user makes of a client key, labelled for the operator's Secret watch: {@code
+   * ssh-privatekey} and, when {@code passphrase} is not null, {@code passphrase}, both base64 in
+   * {@code data} as a real API server stores them. No namespace: the caller's client puts it in
+   * one.
    */
   public static Secret secret(String name, String privateKey, String passphrase) {
     Map<String, String> data = new LinkedHashMap<>();
@@ -72,6 +73,7 @@ public final class SshKeys {
     return new SecretBuilder()
         .withNewMetadata()
         .withName(name)
+        .addToLabels(dev.kvmop.api.Labels.SSH_CREDENTIALS, "true")
         .endMetadata()
         .withData(data)
         .build();

@@ -198,6 +198,23 @@ public final class TestObjects {
   }
 
   /** Builds a KvmHost; {@link #build()} returns a fresh object each call. */
+  /**
+   * The guest policy of test hosts: extraArgs allowed (networked() and pooled() guests pass some),
+   * host paths below /srv (the fakes' images), target/ (the guest fixture's kernel and initrd) and
+   * the temporary directory.
+   */
+  public static void trustingPolicy(KvmHostSpec spec) {
+    spec.guestPolicy.extraArgs = dev.kvmop.api.ExtraArgsPolicy.Allowed;
+    spec.guestPolicy.allowedPaths =
+        new ArrayList<>(
+            List.of(
+                "/srv",
+                java.nio.file.Path.of("target").toAbsolutePath().normalize().toString(),
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))
+                    .toAbsolutePath()
+                    .toString()));
+  }
+
   public static final class HostBuilder {
     private final KvmHost h = new KvmHost();
 
@@ -210,6 +227,7 @@ public final class TestObjects {
       spec.hostKey = FakeHostAgents.KEY_LINE;
       spec.hostKeyPolicy = HostKeyPolicy.Pinned;
       spec.kvm.requireHardwareVirtualization = false;
+      trustingPolicy(spec);
       h.setSpec(spec);
     }
 

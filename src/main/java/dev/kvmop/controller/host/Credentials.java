@@ -16,7 +16,12 @@ public record Credentials(String privateKey, String passphrase) {
   public static Object from(Secret secret, String secretName) {
     if (secret == null) {
       return new Problem(
-          "SecretNotFound", "Secret " + secretName + " (spec.credentialsSecretRef) does not exist");
+          "SecretNotFound",
+          "Secret "
+              + secretName
+              + " (spec.credentialsSecretRef) not found among the Secrets labelled "
+              + dev.kvmop.api.Labels.SSH_CREDENTIALS_SELECTOR
+              + ": create it, or add the label (the operator watches only labelled Secrets)");
     }
     String key = value(secret, PRIVATE_KEY);
     if (key == null || key.isBlank()) {

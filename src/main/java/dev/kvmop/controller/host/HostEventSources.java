@@ -36,6 +36,8 @@ final class HostEventSources {
     var secrets =
         InformerEventSourceConfiguration.from(Secret.class, KvmHost.class)
             .withName("secrets")
+            // only labelled Secrets: a cache of every Secret would grow with unrelated ones
+            .withLabelSelector(dev.kvmop.api.Labels.SSH_CREDENTIALS_SELECTOR)
             .withSecondaryToPrimaryMapper(
                 s ->
                     ctx

@@ -41,12 +41,13 @@ public final class HostSpecValidation {
     validateQemuAndNetwork(spec, errors);
     validateKvm(spec.kvm, errors);
     validateImageCache(spec.imageCache, errors);
+    errors.addAll(dev.kvmop.qemu.GuestPolicyChecks.policyErrors(spec.guestPolicy));
     errors.addAll(pool.apply(spec));
     errors.addAll(NetworkValidation.validate(spec));
     return errors;
   }
 
-  private static void validateImageCache(KvmHostSpec.ImageCache cache, List<String> errors) {
+  private static void validateImageCache(dev.kvmop.api.HostImageCache cache, List<String> errors) {
     if (cache == null || cache.maxSize == null) {
       return; // the default
     }

@@ -101,7 +101,7 @@ record SweepImageCache(Clock clock, EventRecorder events, boolean always, Map<St
 
   private static long maxBytes(KvmHostSpec spec) {
     String max = spec.imageCache == null ? null : spec.imageCache.maxSize;
-    return DiskQuantity.bytes(max == null ? new KvmHostSpec.ImageCache().maxSize : max);
+    return DiskQuantity.bytes(max == null ? new dev.kvmop.api.HostImageCache().maxSize : max);
   }
 
   /** Changes when a guest comes or goes, its disks become ready or not, or maxSize changes. */

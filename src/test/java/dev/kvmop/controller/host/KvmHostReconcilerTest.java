@@ -247,6 +247,70 @@ class KvmHostReconcilerTest {
     assertThat(hosts.calls).contains("ifup 10.0.0.22 /var/lib/kvmop br0");
   }
 
+  /**
+   * A KvmHost with a spec field this operator does not know (a newer CRD, an older replica) must
+   * not stop the host informer: it and every other host are still managed.
+   */
+  @Test
+  void unknownSpecFieldDoesNotStopTheHostInformer() {
+    operator.close();
+    secret("node-a-ssh");
+    var unknown =
+        client
+            .getKubernetesSerialization()
+            .convertValue(
+                host("future", "10.0.0.30"),
+                io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) unknown.getAdditionalProperties().get("spec");
+    spec.put("fieldOfANewerRelease", Map.of("enabled", true));
+    client.resource(unknown).create();
+    client.resource(host("known", "10.0.0.31")).create();
+
+    operator = Reconcilers.hosts(client, hosts).start();
+
+    awaitPhase("known", HostPhase.Ready);
+    awaitPhase("future", HostPhase.Ready);
+    client.resource(host("later", "10.0.0.32")).create();
+    awaitPhase("later", HostPhase.Ready);
+  }
+
+  /**
+   * The operator watches only Secrets labelled kvmop.dev/ssh-credentials=true; a host whose Secret
+   * lacks the label is told so, and is managed once the label is added.
+   */
+  @Test
+  void aSecretWithoutTheLabelIsNamedInTheCondition() {
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("unlabelled-ssh")
+                .endMetadata()
+                .withStringData(Map.of("ssh-privatekey", "PRIVATE"))
+                .build())
+        .create();
+    client.resource(hostAt("unlabelled", "10.0.0.33").secret("unlabelled-ssh").build()).create();
+
+    KvmHost h = awaitPhase("unlabelled", HostPhase.Pending);
+    Condition ready = condition(h, Conditions.READY);
+    assertThat(ready.getReason()).isEqualTo("SecretNotFound");
+    assertThat(ready.getMessage())
+        .contains("unlabelled-ssh")
+        .contains("kvmop.dev/ssh-credentials=true");
+    assertThat(hosts.callsFor("10.0.0.33")).isZero();
+
+    client
+        .secrets()
+        .withName("unlabelled-ssh")
+        .edit(
+            s -> {
+              s.getMetadata().setLabels(Map.of("kvmop.dev/ssh-credentials", "true"));
+              return s;
+            });
+    awaitPhase("unlabelled", HostPhase.Ready);
+  }
+
   /** Edits a host, retrying when the operator's status write got there first (409). */
   private void editSpec(String name, java.util.function.Consumer<KvmHost> change) {
     for (int attempt = 1; ; attempt++) {

@@ -26,6 +26,7 @@ public final class GuestLifecycle {
   private final SpecCheck spec;
   private final Placer placer;
   private final HostGate gate;
+  private final GuestPolicyCheck policy;
   private final Map<GuestPhase, PhaseHandler> handlers = new EnumMap<>(GuestPhase.class);
 
   /**
@@ -37,6 +38,7 @@ public final class GuestLifecycle {
     this.spec = new SpecCheck(services);
     this.placer = new Placer(services);
     this.gate = new HostGate(services);
+    this.policy = new GuestPolicyCheck(services);
     LaunchTimes launches = services.launches();
     Readiness readiness = new Readiness(services);
     Exits exits = new Exits(services, initialBackoff);
@@ -45,7 +47,7 @@ public final class GuestLifecycle {
     PhaseHandler schedule = new Schedule(services, placer);
     PhaseHandler prepareDisks = new PrepareDisks(services);
     PhaseHandler launch =
-        new Launch(services, exits, readiness, launches, new DiskPreparation(services));
+        new Launch(services, exits, readiness, launches, new DiskPreparation(services), policy);
     PhaseHandler follow = new Follow(services, launches, exits, stops, actions, readiness);
     PhaseHandler idle = new Idle(actions);
     handlers.put(GuestPhase.Pending, schedule);
@@ -92,6 +94,12 @@ public final class GuestLifecycle {
     }
     HostDirectory.Entry entry = ((HostGate.Verdict.Open) verdict).host();
     try {
+      if (!run.launched()) {
+        Optional<Outcome> refused = policy.check(run, entry);
+        if (refused.isPresent()) {
+          return refused.get();
+        }
+      }
       return runHandlers(run, entry, record);
     } catch (HostException e) {
       return gate.failed(run, e);

@@ -35,18 +35,21 @@ final class Launch implements PhaseHandler {
   private final Readiness readiness;
   private final LaunchTimes launches;
   private final DiskPreparation disks;
+  private final GuestPolicyCheck policy;
 
   Launch(
       GuestServices services,
       Exits exits,
       Readiness readiness,
       LaunchTimes launches,
-      DiskPreparation disks) {
+      DiskPreparation disks,
+      GuestPolicyCheck policy) {
     this.services = services;
     this.exits = exits;
     this.readiness = readiness;
     this.launches = launches;
     this.disks = disks;
+    this.policy = policy;
   }
 
   @Override
@@ -83,6 +86,11 @@ final class Launch implements PhaseHandler {
               + " makes its unix socket paths (console.sock) longer than 107 bytes: shorten the host's spec.workDir or the guest name",
           "socket path too long");
     }
+    // also here: a restart or relaunch comes to Starting without the check before the handlers
+    Optional<Outcome> refused = policy.check(run, host);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     Optional<Outcome> disksNotReady = disks.prepare(run, host);
     if (disksNotReady.isPresent()) {
       return disksNotReady.get();
@@ -110,7 +118,8 @@ final class Launch implements PhaseHandler {
                 run.spec(),
                 accel,
                 run.status().mac,
-                host.spec().workDir + "/qemu-ifup"));
+                host.spec().workDir + "/qemu-ifup",
+                runAs(host)));
     services
         .transitions()
         .enter(run, GuestPhase.Starting, GuestReasons.LAUNCHING, "launching qemu");
@@ -118,7 +127,7 @@ final class Launch implements PhaseHandler {
     HostAgent agent = services.agent(host);
     Leases.deliver(run, host, agent);
     try {
-      p = agent.launch(new GuestLaunch(dirs.dir(), argv, run.uid()));
+      p = agent.launch(new GuestLaunch(dirs.dir(), argv, run.uid(), runAs(host)));
     } catch (HostException e) {
       if (e.reason() != HostException.Reason.CommandFailed) {
         throw e;
@@ -127,6 +136,7 @@ final class Launch implements PhaseHandler {
       return exits.crashed(run, host, GuestReasons.LAUNCH_FAILED, e.getMessage());
     }
     CrashPoints.reach(CrashPoints.AFTER_LAUNCH);
+    policy.launched(run.uid());
     launches.launched(run.uid(), services.now());
     recordLaunch(run, p, argv);
     return Outcome.requeue(readiness.afterLaunch(run, host));
@@ -163,6 +173,12 @@ final class Launch implements PhaseHandler {
             GuestPhase.Running,
             p.adopted() ? GuestReasons.ADOPTED : GuestReasons.LAUNCHED,
             "qemu pid " + p.pid() + run.addressText());
+  }
+
+  /** The user qemu drops to, or null for the SSH user. */
+  private static String runAs(HostDirectory.Entry host) {
+    var policy = host.spec().guestPolicy;
+    return policy == null || policy.runAs == null || policy.runAs.isEmpty() ? null : policy.runAs;
   }
 
   /** The accelerator qemu gets: kvm, tcg, or null when spec.accel cannot be met on the host. */
