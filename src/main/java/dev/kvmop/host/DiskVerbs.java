@@ -84,7 +84,7 @@ final class DiskVerbs {
   }
 
   void wipe(String guestDir) throws HostException {
-    run(ShellHostAgent.workDirOf(guestDir), "disks-wipe", SHORT, List.of("wipe", guestDir));
+    run(GuestDirPath.workDirOf(guestDir), "disks-wipe", SHORT, List.of("wipe", guestDir));
   }
 
   CachedImages list(String workDir) throws HostException {

@@ -25,7 +25,7 @@ public final class GuestStreams {
    */
   public RemoteProcess console(String guestDir) throws HostException {
     return helper.start(
-        ShellHostAgent.workDirOf(guestDir), "console", OPEN_TIMEOUT, List.of("console", guestDir));
+        GuestDirPath.workDirOf(guestDir), "console", OPEN_TIMEOUT, List.of("console", guestDir));
   }
 
   /**
@@ -36,7 +36,7 @@ public final class GuestStreams {
   public RemoteProcess serialLog(String guestDir, int lines, boolean follow) throws HostException {
     String n = lines < 0 ? "all" : Integer.toString(lines);
     return helper.start(
-        ShellHostAgent.workDirOf(guestDir),
+        GuestDirPath.workDirOf(guestDir),
         "log",
         OPEN_TIMEOUT,
         List.of("log", guestDir, n, follow ? "1" : "0"));

@@ -91,7 +91,8 @@ public final class ShellHostAgent implements HostAgent {
     }
     args.add("--");
     args.addAll(launch.argv());
-    CommandResult r = helper.run(workDirOf(launch.guestDir()), "launch", LAUNCH_TIMEOUT, args);
+    CommandResult r =
+        helper.run(GuestDirPath.workDirOf(launch.guestDir()), "launch", LAUNCH_TIMEOUT, args);
     try {
       return LaunchParser.parse(r.stdout());
     } catch (IllegalArgumentException e) {
@@ -119,7 +120,7 @@ public final class ShellHostAgent implements HostAgent {
     // Its own channel: a stop waits out the grace period (up to an hour), and the pooled shells
     // must stay free for the probe and other short verbs meanwhile.
     helper.run(
-        workDirOf(guestDir),
+        GuestDirPath.workDirOf(guestDir),
         new HelperVerbs.Call(
             HelperFiles.NAME,
             "stop",
@@ -140,42 +141,21 @@ public final class ShellHostAgent implements HostAgent {
 
   @Override
   public void reset(String guestDir) throws HostException {
-    helper.run(workDirOf(guestDir), "reset", RESET_TIMEOUT, List.of("reset", guestDir));
+    helper.run(
+        GuestDirPath.workDirOf(guestDir), "reset", RESET_TIMEOUT, List.of("reset", guestDir));
   }
 
   @Override
   public void removeGuestDir(String guestDir) throws HostException {
-    helper.run(workDirOf(guestDir), "remove", SHORT, List.of("remove", guestDir));
+    helper.run(GuestDirPath.workDirOf(guestDir), "remove", SHORT, List.of("remove", guestDir));
   }
 
   @Override
   public LogTails logTails(String guestDir, int lines, int maxBytes) throws HostException {
     List<String> args =
         List.of("tails", guestDir, Integer.toString(lines), Integer.toString(maxBytes));
-    return LogTails.parse(helper.run(workDirOf(guestDir), "tails", SHORT, args).stdout());
-  }
-
-  /**
-   * The workDir of a guest directory {@code <workDir>/guests/<leaf>}; anything else is refused here
-   * already, before the host script refuses it again.
-   */
-  static String workDirOf(String guestDir) throws HostException {
-    int i = guestDir == null ? -1 : guestDir.lastIndexOf("/guests/");
-    String leaf = i < 0 ? "" : guestDir.substring(i + "/guests/".length());
-    if (i <= 0
-        || !guestDir.startsWith("/")
-        || leaf.isEmpty()
-        || leaf.contains("/")
-        || leaf.equals(".")
-        || leaf.equals("..")
-        || guestDir.contains("/../")
-        || guestDir.contains("/./")
-        || guestDir.contains("//")) {
-      throw new HostException(
-          HostException.Reason.CommandFailed,
-          "not a guest directory (<workDir>/guests/<name>): " + guestDir);
-    }
-    return guestDir.substring(0, i);
+    return LogTails.parse(
+        helper.run(GuestDirPath.workDirOf(guestDir), "tails", SHORT, args).stdout());
   }
 
   @Override

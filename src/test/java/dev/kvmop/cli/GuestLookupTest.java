@@ -83,7 +83,9 @@ class GuestLookupTest {
     assertFails("lost", "kvmhost default/ghost (the host of kvmguest default/lost) not found");
     assertFails(
         "nosecret",
-        "kvmhost default/nosecret: Secret missing (spec.credentialsSecretRef) does not exist");
+        "kvmhost default/nosecret: Secret missing (spec.credentialsSecretRef) not found among the"
+            + " Secrets labelled kvmop.dev/ssh-credentials=true: create it, or add the label (the"
+            + " operator watches only labelled Secrets)");
     assertFails(
         "nokey",
         "kvmhost default/tofu has no host key to verify it by yet (spec.hostKey is empty and the"

@@ -130,8 +130,7 @@ class ProbeParserTest {
 
   @Test
   void guestDirectoriesMustSitBelowGuests() throws Exception {
-    assertThat(ShellHostAgent.workDirOf("/var/lib/kvmop/guests/ns_a_u"))
-        .isEqualTo("/var/lib/kvmop");
+    assertThat(GuestDirPath.workDirOf("/var/lib/kvmop/guests/ns_a_u")).isEqualTo("/var/lib/kvmop");
     for (String bad :
         new String[] {
           "/var/lib/kvmop",
@@ -144,7 +143,7 @@ class ProbeParserTest {
           "/w//guests/x",
           "/w/guests/."
         }) {
-      assertThatThrownBy(() -> ShellHostAgent.workDirOf(bad))
+      assertThatThrownBy(() -> GuestDirPath.workDirOf(bad))
           .as(bad)
           .isInstanceOf(HostException.class);
     }
