@@ -62,6 +62,8 @@ network_mode() {
     MODE=bridge WORK="/run/kvmop-dev-$PORT"
   fi
   mkdir -p "$WORK"
+  # umask 077 would keep dnsmasq (user nobody) out of <workDir>/net: others may pass, not list.
+  chmod 0751 "$WORK"
 }
 
 # The spec.network of the host and the network and readiness of a guest with address $1.

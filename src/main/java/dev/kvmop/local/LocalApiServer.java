@@ -74,7 +74,9 @@ public final class LocalApiServer implements AutoCloseable {
             new MockWebServer(),
             responses,
             authorizer,
-            false);
+            // kubectl (client-go) sends no bearer token over plain HTTP: with a token, TLS (the
+            // mock server's self-signed certificate; loopback only, the token is the guard).
+            token != null);
     server.start(InetAddress.getLoopbackAddress(), port);
     dispatcher.serverAddress("127.0.0.1:" + server.getPort());
     client = newClient();
@@ -124,9 +126,9 @@ public final class LocalApiServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** {@code http://127.0.0.1:PORT} (no trailing slash). */
+  /** {@code http://127.0.0.1:PORT}, or https with a token (no trailing slash). */
   public String url() {
-    return "http://127.0.0.1:" + port();
+    return (token == null ? "http" : "https") + "://127.0.0.1:" + port();
   }
 
   /** A shared client (JDK HTTP client), closed with the server. Default namespace: default. */
@@ -142,6 +144,7 @@ public final class LocalApiServer implements AutoCloseable {
             .withNamespace(DEFAULT_NAMESPACE)
             .withHttp2Disable(true)
             .withOauthToken(token)
+            .withTrustCerts(token != null)
             .build();
     return new KubernetesClientBuilder()
         .withConfig(config)

@@ -111,7 +111,8 @@ class ImageE2E {
         new KubernetesClientBuilder()
             .withConfig(
                 new ConfigBuilder()
-                    .withMasterUrl("http://127.0.0.1:" + apiPort)
+                    .withMasterUrl("https://127.0.0.1:" + apiPort)
+                    .withTrustCerts(true)
                     .withOauthToken(apiToken())
                     .withHttp2Disable(true)
                     .build())
