@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 JAR := target/kvm-operator.jar
-PACKAGES := openssh-server qemu-system-x86 qemu-utils dnsmasq-base busybox-static prometheus shellcheck
+PACKAGES := openssh-server qemu-system-x86 qemu-utils dnsmasq-base busybox-static prometheus shellcheck curl
 JAVA_OPTS ?= -XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50
 
 .PHONY: run test deps real-api package crds dev-host stop-dev-host format clean bench image image-deps install-plugin bench-peer soak
