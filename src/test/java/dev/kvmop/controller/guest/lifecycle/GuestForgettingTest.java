@@ -117,27 +117,7 @@ class GuestForgettingTest {
         events,
         new DomainMetrics(new SimpleMeterRegistry()),
         Clock.systemUTC(),
-        new Inventory() {
-          @Override
-          public List<KvmGuest> guestsOnHost(String hostId) {
-            return cache.stream().filter(g -> GuestRun.hostId(g).equals(hostId)).toList();
-          }
-
-          @Override
-          public List<KvmGuest> guestsIn(String namespace) {
-            return List.copyOf(cache);
-          }
-
-          @Override
-          public List<KvmHost> hostsIn(String namespace) {
-            return List.of(host);
-          }
-
-          @Override
-          public Optional<KvmHost> host(String namespace, String name) {
-            return Optional.of(host).filter(h -> h.getMetadata().getName().equals(name));
-          }
-        },
+        new ListInventory(() -> cache, () -> List.of(host)),
         new ImageFetches(agents, Clock.systemUTC(), Runnable::run, null, id -> {}));
   }
 

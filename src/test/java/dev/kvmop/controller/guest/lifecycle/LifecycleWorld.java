@@ -104,29 +104,7 @@ final class LifecycleWorld {
             recorder,
             new DomainMetrics(new SimpleMeterRegistry()),
             clock,
-            new Inventory() {
-              @Override
-              public List<KvmGuest> guestsOnHost(String hostId) {
-                return allGuests().stream().filter(g -> GuestRun.hostId(g).equals(hostId)).toList();
-              }
-
-              @Override
-              public List<KvmGuest> guestsIn(String namespace) {
-                return allGuests();
-              }
-
-              @Override
-              public List<KvmHost> hostsIn(String namespace) {
-                return hosts();
-              }
-
-              @Override
-              public Optional<KvmHost> host(String namespace, String name) {
-                return hosts().stream()
-                    .filter(h -> h.getMetadata().getName().equals(name))
-                    .findFirst();
-              }
-            },
+            new ListInventory(this::allGuests, this::hosts),
             new ImageFetches(agents, clock, fetchJobs::add, null, id -> {}));
     lifecycle = new GuestLifecycle(services, Duration.ofSeconds(1));
     deletion = new GuestDeletion(services, id -> {});

@@ -122,29 +122,7 @@ class MaxGuestsRaceTest {
             },
             new DomainMetrics(new SimpleMeterRegistry()),
             Clock.systemUTC(),
-            new Inventory() {
-              @Override
-              public List<KvmGuest> guestsOnHost(String hostId) {
-                return cache.stream().filter(g -> GuestRun.hostId(g).equals(hostId)).toList();
-              }
-
-              @Override
-              public List<KvmGuest> guestsIn(String namespace) {
-                return cache;
-              }
-
-              @Override
-              public List<KvmHost> hostsIn(String namespace) {
-                return hosts;
-              }
-
-              @Override
-              public Optional<KvmHost> host(String namespace, String name) {
-                return hosts.stream()
-                    .filter(h -> h.getMetadata().getName().equals(name))
-                    .findFirst();
-              }
-            },
+            new ListInventory(() -> cache, () -> hosts),
             new ImageFetches(agents, Clock.systemUTC(), Runnable::run, null, id -> {}));
     return new GuestLifecycle(services, Duration.ofSeconds(1));
   }

@@ -188,27 +188,7 @@ class PlacementRaceTest {
   }
 
   private Inventory inventory() {
-    return new Inventory() {
-      @Override
-      public List<KvmGuest> guestsOnHost(String hostId) {
-        return cache.stream().filter(g -> GuestRun.hostId(g).equals(hostId)).toList();
-      }
-
-      @Override
-      public List<KvmGuest> guestsIn(String namespace) {
-        return cache;
-      }
-
-      @Override
-      public List<KvmHost> hostsIn(String namespace) {
-        return hosts;
-      }
-
-      @Override
-      public Optional<KvmHost> host(String namespace, String name) {
-        return hosts.stream().filter(h -> h.getMetadata().getName().equals(name)).findFirst();
-      }
-    };
+    return new ListInventory(() -> cache, () -> hosts);
   }
 
   private interface Write {
