@@ -9,6 +9,7 @@ import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.NetworkType;
+import dev.kvmop.testing.BootingGuests;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OpenSshServer;
 import dev.kvmop.testing.OperatorProcess;
@@ -58,7 +59,7 @@ class ConsoleE2E {
   @BeforeAll
   static void start() {
     assumeTrue(OpenSshServer.available(), "no /usr/sbin/sshd");
-    fixture = fixture();
+    fixture = BootingGuests.fixture();
     env = new E2EEnvironment(tmp);
     operator = env.startOperatorWithHost("node", 8);
     env.client.resource(booting("vm").build()).create();
@@ -370,25 +371,5 @@ class ConsoleE2E {
       n++;
     }
     return n;
-  }
-
-  /** The test guest's kernel and initrd, built once and cached under target/. */
-  static Path fixture() {
-    try {
-      Process p =
-          new ProcessBuilder("scripts/guest-fixture.sh", "target/guest-fixture")
-              .redirectErrorStream(true)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException("scripts/guest-fixture.sh failed:\n" + out);
-      }
-      return Path.of(out.substring(out.lastIndexOf('\n') + 1));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }
