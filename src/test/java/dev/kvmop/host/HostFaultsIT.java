@@ -14,6 +14,7 @@ import dev.kvmop.qemu.GuestDirs;
 import dev.kvmop.qemu.LaunchSpec;
 import dev.kvmop.qemu.QemuArgs;
 import dev.kvmop.testing.MinaSshServer;
+import dev.kvmop.testing.QemuProcesses;
 import dev.kvmop.testing.SshKeys;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -105,7 +106,7 @@ class HostFaultsIT {
     LaunchedProcess again = launch(dir, uuid, argv(workDir, "bin", uuid, QEMU));
     assertThat(again.adopted()).isTrue();
     assertThat(again.pid()).isEqualTo(first.pid());
-    assertThat(qemusWithUuid(uuid)).containsExactly((long) first.pid());
+    assertThat(QemuProcesses.qemuWithUuid(uuid)).containsExactly((long) first.pid());
 
     agent.stop(dir, uuid, Duration.ZERO);
     assertThat(alive(first.pid())).isFalse();
@@ -277,25 +278,6 @@ class HostFaultsIT {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  static List<String> cmdline(long pid) {
-    try {
-      String raw =
-          new String(
-              Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8);
-      return List.of(raw.split("\0"));
-    } catch (IOException e) {
-      return List.of();
-    }
-  }
-
-  static List<Long> qemusWithUuid(String uuid) {
-    return ProcessHandle.allProcesses()
-        .filter(h -> cmdline(h.pid()).contains(uuid))
-        .filter(h -> cmdline(h.pid()).contains("-uuid"))
-        .map(ProcessHandle::pid)
-        .toList();
   }
 
   static void exec(String... argv) throws Exception {
