@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.HostKeyPolicy;
-import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
@@ -14,7 +12,6 @@ import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusSink;
 import dev.kvmop.controller.image.ImageFetches;
-import dev.kvmop.host.SshTarget;
 import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.FakeHostAgents;
 import dev.kvmop.testing.TestObjects;
@@ -122,17 +119,7 @@ class GuestForgettingTest {
   }
 
   private KvmHost publish(KvmHost h) {
-    String id = HostDirectory.hostId(h.getMetadata().getNamespace(), h.getMetadata().getName());
-    SshTarget target =
-        new SshTarget(id, ADDRESS, 22, "root", "KEY", null, HostKeyPolicy.Pinned, "key", 8);
-    directory.publish(
-        new HostDirectory.Entry(
-            id,
-            target,
-            h.getSpec(),
-            HostPhase.Ready,
-            agents.host(ADDRESS).facts,
-            LifecycleWorld.QEMU));
+    LifecycleWorld.publishReady(directory, agents, h, ADDRESS);
     return h;
   }
 

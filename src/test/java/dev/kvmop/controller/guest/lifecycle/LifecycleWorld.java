@@ -209,6 +209,17 @@ final class LifecycleWorld {
     return h;
   }
 
+  /** Publishes {@code h} as a Ready host at {@code address}, served by {@code agents}. */
+  static void publishReady(
+      HostDirectory directory, FakeHostAgents agents, KvmHost h, String address) {
+    String id = HostDirectory.hostId(h.getMetadata().getNamespace(), h.getMetadata().getName());
+    SshTarget target =
+        new SshTarget(id, address, 22, "root", "KEY", null, HostKeyPolicy.Pinned, "key", 8);
+    directory.publish(
+        new HostDirectory.Entry(
+            id, target, h.getSpec(), HostPhase.Ready, agents.host(address).facts, QEMU));
+  }
+
   void publish(KvmHost h, HostPhase phase) {
     String id = HostDirectory.hostId(h.getMetadata().getNamespace(), h.getMetadata().getName());
     String address = h.getSpec().address;

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmop.api.GuestPhase;
-import dev.kvmop.api.HostKeyPolicy;
-import dev.kvmop.api.HostPhase;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.controller.EventRecorder;
 import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.image.ImageFetches;
-import dev.kvmop.host.SshTarget;
 import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.FakeHostAgents;
 import dev.kvmop.testing.TestObjects;
@@ -143,17 +140,7 @@ class MaxGuestsRaceTest {
       b.address(String.format("52:54:00:%02x:01:%02x", index, i), "10.8" + index + ".0." + (i + 1));
     }
     KvmHost h = b.build();
-    String id = HostDirectory.hostId(h.getMetadata().getNamespace(), name);
-    SshTarget target =
-        new SshTarget(id, address, 22, "root", "KEY", null, HostKeyPolicy.Pinned, "key", 8);
-    directory.publish(
-        new HostDirectory.Entry(
-            id,
-            target,
-            h.getSpec(),
-            HostPhase.Ready,
-            agents.host(address).facts,
-            LifecycleWorld.QEMU));
+    LifecycleWorld.publishReady(directory, agents, h, address);
     return h;
   }
 
