@@ -14,6 +14,7 @@ import dev.kvmop.host.HostException;
 import dev.kvmop.host.SshTarget;
 import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.FakeHostAgents;
+import dev.kvmop.testing.ManualClock;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,8 +23,6 @@ import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,7 +39,7 @@ final class HostRounds {
   static final Instant T0 = Instant.parse("2026-11-25T00:00:00Z");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final MovableClock clock = new MovableClock(T0);
+  final ManualClock clock = new ManualClock(T0);
   final FakeHostAgents fakes = new FakeHostAgents();
   final Verbs agents = new Verbs(fakes);
   final HostDirectory directory = new HostDirectory();
@@ -213,34 +212,6 @@ final class HostRounds {
     @Override
     public void warning(HasMetadata about, String reason, String message) {
       events.add("Warning " + reason + ": " + message);
-    }
-  }
-
-  /** A clock that moves only when told. */
-  static final class MovableClock extends Clock {
-    private Instant now;
-
-    MovableClock(Instant start) {
-      now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
     }
   }
 }

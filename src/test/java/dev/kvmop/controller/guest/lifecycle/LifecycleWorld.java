@@ -19,15 +19,13 @@ import dev.kvmop.host.HostException;
 import dev.kvmop.host.SshTarget;
 import dev.kvmop.metrics.DomainMetrics;
 import dev.kvmop.testing.FakeHostAgents;
+import dev.kvmop.testing.ManualClock;
 import dev.kvmop.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,7 +55,7 @@ final class LifecycleWorld {
     }
   }
 
-  final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:01:00Z"));
+  final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:01:00Z"));
   final FakeHostAgents agents = new FakeHostAgents();
   final FakeHostAgents.FakeHost fake = agents.host(ADDRESS);
   final HostDirectory directory = new HostDirectory();
@@ -280,33 +278,5 @@ final class LifecycleWorld {
 
   private static KvmGuestStatus copy(KvmGuestStatus s) {
     return JSON.convertValue(s, KvmGuestStatus.class);
-  }
-
-  /** A clock that moves only when told. */
-  static final class TestClock extends Clock {
-    private Instant now;
-
-    TestClock(Instant start) {
-      now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }
