@@ -806,8 +806,9 @@ class BadInputMatrixTest {
             "Unschedulable Events of the too-big guest while nothing changes: "
                 + unschedulableMessages(tooBig))
         .isEqualTo(tooBigEvents)
-        // one per distinct message: "0/N hosts fit: ..." changes while the matrix's hosts come up
-        .isBetween(1, 6);
+        // How many came before depends on how often "0/N hosts fit: ..." changed while the
+        // matrix's hosts came up (7 seen in CI); what matters is that none come while nothing does.
+        .isPositive();
     List<String> strayCalls =
         hosts.calls.stream()
             .filter(call -> !call.contains(CONTROL_ADDRESS) && !call.contains(LATE_CONTROL_ADDRESS))
