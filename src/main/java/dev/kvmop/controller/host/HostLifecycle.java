@@ -24,7 +24,8 @@ final class HostLifecycle {
 
   HostLifecycle(HostParts parts) {
     this.parts = parts;
-    List<SweepImageCache> sweeps = SweepImageCache.pair(parts.clock(), parts.events());
+    List<SweepImageCache> sweeps =
+        SweepImageCache.pair(parts.clock(), parts.events(), parts.directory());
     this.counts = new CountGuests(parts.metrics(), parts.directory().pools());
     this.steps =
         List.of(

@@ -7,6 +7,7 @@ import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.KvmHostStatus;
 import dev.kvmop.controller.EventRecorder;
+import dev.kvmop.controller.HostDirectory;
 import dev.kvmop.controller.StatusConditions;
 import dev.kvmop.host.CachedImages;
 import dev.kvmop.host.HostException;
@@ -38,8 +39,15 @@ record SweepImageCache(Clock clock, EventRecorder events, boolean always, Map<St
   record Swept(String signature, Instant at) {}
 
   /** The step of the full check, and the one before {@link SkipWhenSteady}. */
-  static List<SweepImageCache> pair(Clock clock, EventRecorder events) {
+  static List<SweepImageCache> pair(Clock clock, EventRecorder events, HostDirectory directory) {
     Map<String, Swept> last = new ConcurrentHashMap<>();
+    // A host leaves the directory when its deletion is done: what its sweeps saw goes with it.
+    directory.onChange(
+        id -> {
+          if (directory.get(id).isEmpty()) {
+            last.remove(id);
+          }
+        });
     return List.of(
         new SweepImageCache(clock, events, true, last),
         new SweepImageCache(clock, events, false, last));
