@@ -100,14 +100,35 @@ public final class OperatorProcess implements AutoCloseable {
     if (!awaitReady) {
       return this;
     }
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> !process.isAlive() || httpStatus("/readyz") == 200);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> !process.isAlive() || httpStatus("/readyz") == 200);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      threadDumpIntoLog();
+      throw new IllegalStateException("operator not ready within 60 s; threads in " + log, e);
+    }
     if (!process.isAlive()) {
       throw new IllegalStateException("operator exited at start; log:\n" + log());
     }
     return this;
+  }
+
+  /** What every thread of a stuck operator waits for, appended to its log (jcmd of the JDK). */
+  private void threadDumpIntoLog() {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    try {
+      new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .start()
+          .waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SIGKILL: the crash case. */
