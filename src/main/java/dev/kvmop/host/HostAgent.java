@@ -28,8 +28,12 @@ public interface HostAgent {
   /** Reads kernel, CPU, memory, boot id and qemu facts in one remote command. */
   HostFacts probeFacts(String qemuBinary) throws HostException;
 
-  /** Creates the operator's directory layout below {@code workDir}. */
-  void ensureWorkDir(String workDir, String owner) throws HostException;
+  /**
+   * Claims {@code workDir} for the KvmHost whose uid is {@code owner} and creates the operator's
+   * directory layout below it; a workDir another KvmHost claimed, or a system directory, is refused
+   * (the answer says which) and left untouched.
+   */
+  WorkDirClaim ensureWorkDir(String workDir, String owner) throws HostException;
 
   /** Removes what the operator put below {@code workDir}. */
   void removeWorkDir(String workDir, String owner) throws HostException;
