@@ -118,9 +118,10 @@ public interface HostAgent {
 
   /**
    * Stops the operator's dnsmasq, removes the addresses and bridges the operator created (never a
-   * bridge it found) and {@code <workDir>/net/}.
+   * bridge it found) and {@code <workDir>/net/}; nothing when {@code workDir} is claimed by another
+   * KvmHost than {@code owner} (see {@link #ensureWorkDir}), whose network it is.
    */
-  void tearDownNetwork(String workDir) throws HostException;
+  void tearDownNetwork(String workDir, String owner) throws HostException;
 
   /** Writes the fixed lease of one MAC for dnsmasq and tells it (SIGHUP) when it changed. */
   void writeLease(String workDir, DhcpLease lease) throws HostException;

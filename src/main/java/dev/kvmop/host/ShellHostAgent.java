@@ -236,8 +236,8 @@ public final class ShellHostAgent implements HostAgent {
   }
 
   @Override
-  public void tearDownNetwork(String workDir) throws HostException {
-    network.down(workDir);
+  public void tearDownNetwork(String workDir, String owner) throws HostException {
+    network.down(workDir, owner);
   }
 
   @Override

@@ -218,8 +218,16 @@ class HostFaultsIT {
     assertThat(refused.message())
         .contains(dir + " belongs to another KvmHost (uid " + OWNER)
         .contains(dir.resolve(".kvmop-owner").toString());
+    agent.setUpNetwork(
+        dir.toString(), new dev.kvmop.net.NetworkSetup("lo", false, "", false, List.of()));
+    Path netConfig = dir.resolve("net/config");
+    assertThat(netConfig).exists();
+    agent.tearDownNetwork(dir.toString(), OTHER);
     agent.removeWorkDir(dir.toString(), OTHER);
     assertThat(guestFile).exists();
+    assertThat(netConfig).as("the owner's network state").exists();
+    agent.tearDownNetwork(dir.toString(), OWNER);
+    assertThat(netConfig).doesNotExist();
 
     agent.removeWorkDir(dir.toString(), OWNER);
     assertThat(dir).doesNotExist();

@@ -490,7 +490,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public void tearDownNetwork(String workDir) {
+      public void tearDownNetwork(String workDir, String owner) {
         calls.add("network-down " + target.address() + " " + workDir);
         h.tearDownNetwork();
       }
