@@ -66,6 +66,16 @@ public final class HostReasons {
   /** Phase Failed: the qemu binary (given or built) is missing or not runnable. */
   public static final String QEMU_MISSING = "QemuMissing";
 
+  // Ready, from preparing spec.workDir
+  /**
+   * Phase Failed: another KvmHost (on the same machine) claimed spec.workDir; the message names the
+   * directory and the other KvmHost's uid. Each KvmHost needs a workDir of its own.
+   */
+  public static final String WORK_DIR_CLAIMED = "WorkDirClaimed";
+
+  /** Phase Failed: the host refused spec.workDir as a system directory (/usr, /var/lib, ...). */
+  public static final String SYSTEM_DIRECTORY = "SystemDirectory";
+
   // ModulesLoaded for modules Modprobe and Build
   /** ModulesLoaded=True: modprobe loaded kvm and the vendor module. */
   public static final String MODPROBE = "Modprobe";

@@ -28,8 +28,12 @@ public interface HostAgent {
   /** Reads kernel, CPU, memory, boot id and qemu facts in one remote command. */
   HostFacts probeFacts(String qemuBinary) throws HostException;
 
-  /** Creates the operator's directory layout below {@code workDir}. */
-  void ensureWorkDir(String workDir, String owner) throws HostException;
+  /**
+   * Claims {@code workDir} for the KvmHost whose uid is {@code owner} and creates the operator's
+   * directory layout below it; a workDir another KvmHost claimed, or a system directory, is refused
+   * (the answer says which) and left untouched.
+   */
+  WorkDirClaim ensureWorkDir(String workDir, String owner) throws HostException;
 
   /** Removes what the operator put below {@code workDir}. */
   void removeWorkDir(String workDir, String owner) throws HostException;
@@ -114,9 +118,10 @@ public interface HostAgent {
 
   /**
    * Stops the operator's dnsmasq, removes the addresses and bridges the operator created (never a
-   * bridge it found) and {@code <workDir>/net/}.
+   * bridge it found) and {@code <workDir>/net/}; nothing when {@code workDir} is claimed by another
+   * KvmHost than {@code owner} (see {@link #ensureWorkDir}), whose network it is.
    */
-  void tearDownNetwork(String workDir) throws HostException;
+  void tearDownNetwork(String workDir, String owner) throws HostException;
 
   /** Writes the fixed lease of one MAC for dnsmasq and tells it (SIGHUP) when it changed. */
   void writeLease(String workDir, DhcpLease lease) throws HostException;

@@ -42,8 +42,8 @@ final class NetworkVerbs {
     }
   }
 
-  void down(String workDir) throws HostException {
-    helper.run(HELPER, workDir, "network", UP_TIMEOUT, List.of("down", workDir));
+  void down(String workDir, String owner) throws HostException {
+    helper.run(HELPER, workDir, "network", UP_TIMEOUT, List.of("down", workDir, owner));
   }
 
   void lease(String workDir, DhcpLease lease) throws HostException {

@@ -54,11 +54,21 @@ public final class ShellHostAgent implements HostAgent {
   }
 
   @Override
-  public void ensureWorkDir(String workDir, String owner) throws HostException {
-    runChecked("workdir", workDirArgv("claim", workDir, owner));
+  public WorkDirClaim ensureWorkDir(String workDir, String owner) throws HostException {
+    CommandResult r = runChecked("workdir", workDirArgv("claim", workDir, owner));
+    WorkDirClaim claim;
+    try {
+      claim = WorkDirClaim.parse(r.stdout());
+    } catch (IllegalArgumentException e) {
+      throw new HostException(HostException.Reason.CommandFailed, e.getMessage(), e);
+    }
+    if (claim.refusal().isPresent()) {
+      return claim;
+    }
     List<String> argv = new ArrayList<>(List.of("mkdir", "-p", "-m", "0750", "--"));
     LAYOUT.forEach(d -> argv.add(workDir + "/" + d));
     runChecked("workdir", argv);
+    return claim;
   }
 
   @Override
@@ -226,8 +236,8 @@ public final class ShellHostAgent implements HostAgent {
   }
 
   @Override
-  public void tearDownNetwork(String workDir) throws HostException {
-    network.down(workDir);
+  public void tearDownNetwork(String workDir, String owner) throws HostException {
+    network.down(workDir, owner);
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvmop.api.Conditions;
 import dev.kvmop.api.HostPhase;
+import dev.kvmop.api.HostReasons;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.testing.E2EEnvironment;
 import dev.kvmop.testing.OpenSshServer;
@@ -89,6 +90,37 @@ class HostLifecycleE2E {
 
     sshd.start();
     env.awaitHost("flaky", HostPhase.Ready);
+  }
+
+  /** Two KvmHosts for one machine with one workDir: the second is told why and touches nothing. */
+  @Test
+  void aSecondKvmHostOnAClaimedWorkDirIsFailedWorkDirClaimed() throws Exception {
+    env.client.resource(host("owner", sshd.hostKeyLine()).build()).create();
+    KvmHost owner = env.awaitHost("owner", HostPhase.Ready);
+    Path workDir = env.workRoot.resolve("owner");
+    String marker = Files.readString(workDir.resolve(".kvmop-owner"));
+
+    env.client
+        .resource(host("second", sshd.hostKeyLine()).workDir(workDir.toString()).build())
+        .create();
+    KvmHost second = env.awaitHost("second", HostPhase.Failed);
+    Condition ready = condition(second.getStatus().conditions, Conditions.READY);
+    assertThat(ready.getReason()).isEqualTo(HostReasons.WORK_DIR_CLAIMED);
+    assertThat(ready.getMessage())
+        .contains(workDir + " belongs to another KvmHost (uid " + owner.getMetadata().getUid())
+        .contains("give this KvmHost its own spec.workDir");
+    assertThat(condition(second.getStatus().conditions, Conditions.REACHABLE).getStatus())
+        .isEqualTo("True");
+    await()
+        .atMost(E2EEnvironment.WAIT)
+        .until(() -> eventReasons("second").contains(HostReasons.WORK_DIR_CLAIMED));
+
+    env.client.resource(second).delete();
+    await().atMost(E2EEnvironment.WAIT).until(() -> env.getHost("second") == null);
+    assertThat(Files.readString(workDir.resolve(".kvmop-owner"))).isEqualTo(marker);
+    assertThat(workDir.resolve("guests")).isDirectory();
+    assertThat(workDir.resolve("net/config")).as("the owner's network state").isRegularFile();
+    assertThat(env.getHost("owner").getStatus().phase).isEqualTo(HostPhase.Ready);
   }
 
   @Test

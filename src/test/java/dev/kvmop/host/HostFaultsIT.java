@@ -1,7 +1,6 @@
 package dev.kvmop.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -214,11 +213,21 @@ class HostFaultsIT {
     Path guestFile = Files.createDirectories(dir.resolve("guests/g")).resolve("uuid");
     Files.writeString(guestFile, "x\n");
 
-    assertThatThrownBy(() -> agent.ensureWorkDir(dir.toString(), OTHER))
-        .isInstanceOf(HostException.class)
-        .hasMessageContaining("belongs to another KvmHost (uid " + OWNER);
+    WorkDirClaim refused = agent.ensureWorkDir(dir.toString(), OTHER);
+    assertThat(refused.refusal()).contains(WorkDirClaim.Refusal.WorkDirClaimed);
+    assertThat(refused.message())
+        .contains(dir + " belongs to another KvmHost (uid " + OWNER)
+        .contains(dir.resolve(".kvmop-owner").toString());
+    agent.setUpNetwork(
+        dir.toString(), new dev.kvmop.net.NetworkSetup("lo", false, "", false, List.of()));
+    Path netConfig = dir.resolve("net/config");
+    assertThat(netConfig).exists();
+    agent.tearDownNetwork(dir.toString(), OTHER);
     agent.removeWorkDir(dir.toString(), OTHER);
     assertThat(guestFile).exists();
+    assertThat(netConfig).as("the owner's network state").exists();
+    agent.tearDownNetwork(dir.toString(), OWNER);
+    assertThat(netConfig).doesNotExist();
 
     agent.removeWorkDir(dir.toString(), OWNER);
     assertThat(dir).doesNotExist();
@@ -226,9 +235,10 @@ class HostFaultsIT {
 
   /** The script refuses a system directory even if validation were bypassed. */
   @Test
-  void aSystemDirectoryIsNeverClaimed() {
-    assertThatThrownBy(() -> agent.ensureWorkDir("/usr", OWNER))
-        .hasMessageContaining("refusing system directory /usr");
+  void aSystemDirectoryIsNeverClaimed() throws Exception {
+    WorkDirClaim refused = agent.ensureWorkDir("/usr", OWNER);
+    assertThat(refused.refusal()).contains(WorkDirClaim.Refusal.SystemDirectory);
+    assertThat(refused.message()).contains("refusing system directory /usr");
     assertThat(Path.of("/usr/.kvmop-owner")).doesNotExist();
     assertThat(Path.of("/usr/guests")).doesNotExist();
   }

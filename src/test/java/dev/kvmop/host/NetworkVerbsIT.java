@@ -141,7 +141,7 @@ class NetworkVerbsIT {
     assertThat(HostNetwork.cmdline(replaced.get(0)))
         .contains("--dhcp-option=option:dns-server,9.9.9.9");
 
-    agent.tearDownNetwork(wd());
+    agent.tearDownNetwork(wd(), "it-owner");
     assertThat(HostNetwork.links()).doesNotContain(bridge);
     assertThat(HostNetwork.dnsmasqBelow(workDir)).isEmpty();
     assertThat(workDir.resolve("net")).doesNotExist();
@@ -158,7 +158,7 @@ class NetworkVerbsIT {
         .until(() -> agent.probeGuests(wd(), "/bin/false").network().endsWith("dhcp=stopped"));
     assertThat(up(setup(true, gateway(), true)).status()).endsWith("dhcp=running");
     assertThat(HostNetwork.dnsmasqBelow(workDir)).hasSize(1).doesNotContain(pid);
-    agent.tearDownNetwork(wd());
+    agent.tearDownNetwork(wd(), "it-owner");
   }
 
   @Test
@@ -177,7 +177,7 @@ class NetworkVerbsIT {
     assertThat(file).doesNotExist();
     assertThat(net.dhcpLease(bridge, mac)).as("after its lease is removed").isEmpty();
     agent.removeLease(wd(), mac); // idempotent
-    agent.tearDownNetwork(wd());
+    agent.tearDownNetwork(wd(), "it-owner");
   }
 
   @Test
@@ -196,7 +196,7 @@ class NetworkVerbsIT {
       assertThat(HostNetwork.dnsmasqBelow(workDir)).isEmpty();
     }
     assertThat(up(setup(true, gateway(), true)).problem()).as("once the port is free").isEmpty();
-    agent.tearDownNetwork(wd());
+    agent.tearDownNetwork(wd(), "it-owner");
   }
 
   @Test
@@ -208,7 +208,7 @@ class NetworkVerbsIT {
     assertThat(HostNetwork.isBridge(bridge)).isFalse();
     assertThat(HostNetwork.addresses(bridge)).isEmpty();
     assertThat(HostNetwork.dnsmasqBelow(workDir)).isEmpty();
-    agent.tearDownNetwork(wd());
+    agent.tearDownNetwork(wd(), "it-owner");
     assertThat(HostNetwork.links()).as("a link it did not create stays").contains(bridge);
     HostNetwork.removeLink(bridge);
   }
@@ -219,7 +219,7 @@ class NetworkVerbsIT {
     net.addBridge(bridge);
     up(setup(true, gateway(), false));
     assertThat(HostNetwork.addresses(bridge)).containsExactly(gateway());
-    agent.tearDownNetwork(wd());
+    agent.tearDownNetwork(wd(), "it-owner");
     assertThat(HostNetwork.isBridge(bridge)).isTrue();
     assertThat(HostNetwork.addresses(bridge)).isEmpty();
     HostNetwork.removeLink(bridge);
@@ -234,7 +234,7 @@ class NetworkVerbsIT {
     try {
       up(setup(true, gateway(), false));
       assertThat(HostNetwork.links()).contains(bridge).doesNotContain(old);
-      agent.tearDownNetwork(wd());
+      agent.tearDownNetwork(wd(), "it-owner");
     } finally {
       HostNetwork.removeLink(old);
     }

@@ -12,6 +12,7 @@ import dev.kvmop.host.LaunchedProcess;
 import dev.kvmop.host.LogTails;
 import dev.kvmop.host.NetworkState;
 import dev.kvmop.host.SshTarget;
+import dev.kvmop.host.WorkDirClaim;
 import dev.kvmop.net.DhcpLease;
 import dev.kvmop.net.NetworkSetup;
 import java.time.Duration;
@@ -63,6 +64,10 @@ public final class FakeHostAgents implements HostAgentFactory {
   public static final class FakeHost {
     public volatile HostFacts facts = tcgFacts();
     public volatile HostException connectFailure;
+
+    /** What ensureWorkDir answers instead of claiming, e.g. another KvmHost's workDir. */
+    public volatile WorkDirClaim workDirRefusal;
+
     public volatile String fingerprint = "SHA256:fake";
     public final List<String> dirs = new CopyOnWriteArrayList<>();
     public volatile String lastPrivateKey;
@@ -380,11 +385,16 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public void ensureWorkDir(String workDir, String owner) {
+      public WorkDirClaim ensureWorkDir(String workDir, String owner) {
         calls.add("workdir " + target.address() + " " + workDir);
+        WorkDirClaim refusal = h.workDirRefusal;
+        if (refusal != null) {
+          return refusal;
+        }
         if (!h.dirs.contains(workDir)) {
           h.dirs.add(workDir);
         }
+        return WorkDirClaim.CLAIMED;
       }
 
       @Override
@@ -480,7 +490,7 @@ public final class FakeHostAgents implements HostAgentFactory {
       }
 
       @Override
-      public void tearDownNetwork(String workDir) {
+      public void tearDownNetwork(String workDir, String owner) {
         calls.add("network-down " + target.address() + " " + workDir);
         h.tearDownNetwork();
       }

@@ -99,8 +99,9 @@ final class HostDeletion {
               HostReasons.MODULES_KEPT,
               "kvm modules in use, left loaded: " + String.join(", ", inUse));
     }
-    agent.tearDownNetwork(round.spec().workDir);
-    agent.removeWorkDir(round.spec().workDir, round.host().getMetadata().getUid());
+    String owner = round.host().getMetadata().getUid();
+    agent.tearDownNetwork(round.spec().workDir, owner);
+    agent.removeWorkDir(round.spec().workDir, owner);
   }
 
   private Result terminating(HostRound round, String reason, String message, Duration after) {

@@ -34,7 +34,7 @@ public final class SshRemoteShellFactory implements RemoteShellFactory {
    * then says nothing (or trickles) would otherwise block the connect, and the host's lock,
    * forever.
    */
-  static final Duration HANDSHAKE_DEADLINE = Duration.ofSeconds(20);
+  public static final Duration HANDSHAKE_DEADLINE = Duration.ofSeconds(20);
 
   /** Closes the socket of a handshake that outlives its deadline; one thread for all hosts. */
   private static final ScheduledExecutorService WATCHDOG =

@@ -19,6 +19,7 @@ import dev.kvmop.api.ModulesMode;
 import dev.kvmop.host.BuildException;
 import dev.kvmop.host.HostException;
 import dev.kvmop.host.NetworkState;
+import dev.kvmop.host.WorkDirClaim;
 import dev.kvmop.testing.FakeHostAgents.FakeHost;
 import dev.kvmop.testing.SshKeys;
 import dev.kvmop.testing.TestObjects;
@@ -134,6 +135,34 @@ class HostLifecycleTest {
             .given(r -> r.agents.fail("ensureWorkDir", failure(HostException.Reason.CommandFailed)))
             .expect(Unreachable, "CommandFailed")
             .conditions("Reachable=False/CommandFailed")
+            .verbs("connect", "hostKeyFingerprint", "probeFacts", "ensureWorkDir"),
+        row("workDir claimed by another KvmHost: Failed WorkDirClaimed, Reachable stays True")
+            .given(
+                r ->
+                    fake(r).workDirRefusal =
+                        WorkDirClaim.refused(
+                            WorkDirClaim.Refusal.WorkDirClaimed,
+                            "/srv/kvm belongs to another KvmHost (uid u-1, see"
+                                + " /srv/kvm/.kvmop-owner)"))
+            .expect(Failed, "WorkDirClaimed")
+            .conditions("Reachable=True/Connected", "Ready=False/WorkDirClaimed")
+            .verbs("connect", "hostKeyFingerprint", "probeFacts", "ensureWorkDir")
+            .events("Warning WorkDirClaimed")
+            .recheck(INTERVAL)
+            .check(
+                r ->
+                    assertThat(readyMessage(r))
+                        .contains("belongs to another KvmHost (uid u-1")
+                        .contains("give this KvmHost its own spec.workDir")),
+        row("workDir refused by the host as a system directory: Failed SystemDirectory")
+            .given(
+                r ->
+                    fake(r).workDirRefusal =
+                        WorkDirClaim.refused(
+                            WorkDirClaim.Refusal.SystemDirectory,
+                            "refusing system directory /srv as workDir"))
+            .expect(Failed, "SystemDirectory")
+            .conditions("Reachable=True/Connected", "Ready=False/SystemDirectory")
             .verbs("connect", "hostKeyFingerprint", "probeFacts", "ensureWorkDir"),
         row("host key mismatch: Failed")
             .given(r -> fake(r).connectFailure = failure(HostException.Reason.HostKeyMismatch))
