@@ -18,7 +18,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * The periodic refresh: one probe command per host per probeIntervalSeconds reports every guest on
  * that host. Only guests whose observed state changed are handed to the reconciler, so a steady
  * host costs one remote command per interval and no reconciles.
+ *
+ * <p>The schedule's two threads only dispatch: each round runs on its own thread, at most one per
+ * host at a time, so a host whose SSH handshake hangs (up to its deadline, again after every
+ * reconnect back-off) delays no other host's probe.
  */
 public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GuestProbes.class);
@@ -38,6 +44,9 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
   private final DomainMetrics metrics;
   private final Clock clock;
   private final ScheduledExecutorService executor;
+  private final ExecutorService rounds =
+      Executors.newCachedThreadPool(DaemonThreads.named("guest-probe-rounds"));
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, ProbeSnapshot> snapshots = new ConcurrentHashMap<>();
   private final Map<String, Loop> loops = new ConcurrentHashMap<>();
 
@@ -135,6 +144,7 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
               id -> {
                 loops.remove(id).task().cancel(false);
                 snapshots.remove(id);
+                hostLocks.remove(id);
               });
     } catch (RuntimeException e) {
       log.warn("probe scheduling failed: {}", e.toString());
@@ -143,7 +153,26 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
 
   private ScheduledFuture<?> schedule(String hostId, Duration interval) {
     return executor.scheduleWithFixedDelay(
-        () -> probeSafely(hostId), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        () -> dispatch(hostId), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts the host's round unless its previous one still runs (one probe per host at a time). */
+  private void dispatch(String hostId) {
+    if (!inFlight.add(hostId)) {
+      return;
+    }
+    try {
+      rounds.execute(
+          () -> {
+            try {
+              probeSafely(hostId);
+            } finally {
+              inFlight.remove(hostId);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      inFlight.remove(hostId); // closing
+    }
   }
 
   /** A periodic task that throws is never run again: nothing may escape a probe round. */
@@ -239,5 +268,6 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    rounds.shutdownNow();
   }
 }
