@@ -55,7 +55,11 @@ sub mode_relay {
   my ($sock) = @_;
   return fail("usage: relay <socket>") unless defined $sock;
   return fail("no console socket $sock (the guest's qemu is not running)") unless -S $sock;
-  my $s = unix_connect($sock) or return fail("cannot connect to $sock: $!");
+  my $s = unix_connect($sock);
+  # A socket nobody listens on is what a qemu that ended without its stop leaves behind.
+  return fail("no console socket $sock (the guest's qemu is not running)")
+    if !$s && $!{ECONNREFUSED};
+  return fail("cannot connect to $sock: $!") unless $s;
   binmode(STDIN);
   binmode(STDOUT);
   my $both = "";

@@ -152,6 +152,23 @@ class GuestConsoleIT {
     }
   }
 
+  /** What a qemu that ended without its stop leaves: a socket file nobody listens on. */
+  @Test
+  void consoleOnAStaleSocketFailsWithALine() throws Exception {
+    guestDir("stale");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(consoleSocket()));
+    }
+    assertThat(consoleSocket()).exists();
+    try (RemoteProcess console = streams.console(dir.toString())) {
+      assertThat(console.stdout().readAllBytes()).isEmpty();
+      assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
+          .startsWith("kvmop-guest: no console socket " + consoleSocket())
+          .hasLineCount(1);
+      assertThat(console.exitStatus(WAIT)).hasValue(1);
+    }
+  }
+
   // ---------------------------------------------------------------- serial log
 
   @Test
@@ -290,6 +307,10 @@ class GuestConsoleIT {
       await().atMost(WAIT).until(() -> Files.readString(serialLog()).contains("ping-long"));
       agent.stop(dirs.dir(), uuid, Duration.ZERO);
       assertThat(qemusWithUuid(uuid)).isEmpty();
+      try (RemoteProcess console = streams.console(dirs.dir())) {
+        assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
+            .startsWith("kvmop-guest: no console socket " + dirs.consoleSocket());
+      }
     } finally {
       ProcessHandle.allProcesses()
           .filter(h -> h.info().arguments().map(a -> List.of(a).contains(uuid)).orElse(false))

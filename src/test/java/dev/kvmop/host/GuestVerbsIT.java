@@ -217,6 +217,10 @@ class GuestVerbsIT {
     assertThat(probe().guests().get(g.dir))
         .isEqualTo(
             new GuestProcess(g.dir, g.uuid, State.Exited, null, null, ExitCause.StopRequested));
+    // qemu cannot unlink sockets it bound by a relative name once it is in /: the stop does.
+    assertThat(Path.of(g.dir, GuestDirs.QMP_SOCKET)).doesNotExist();
+    assertThat(Path.of(g.dir, GuestDirs.EVENTS_SOCKET)).doesNotExist();
+    assertThat(Path.of(g.dir, GuestDirs.CONSOLE_SOCKET)).doesNotExist();
     agent.removeGuestDir(g.dir);
     assertThat(Path.of(g.dir)).doesNotExist();
   }
