@@ -107,9 +107,6 @@ public final class GuestReasons {
   /** spec.accel cannot be met on the host (no usable kvm, and TCG not allowed). */
   public static final String NO_ACCELERATOR = "NoAccelerator";
 
-  /** The host's workDir and the guest name make a unix socket path longer than 107 bytes. */
-  public static final String PATH_TOO_LONG = "PathTooLong";
-
   /** Phase Starting: qemu is being launched. */
   public static final String LAUNCHING = "Launching";
 

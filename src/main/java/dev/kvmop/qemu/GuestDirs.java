@@ -6,6 +6,16 @@ import java.nio.charset.StandardCharsets;
  * Where a guest's files live on its host: {@code <workDir>/guests/<namespace>_<name>_<uid>/}. The
  * uid makes a recreated guest of the same name start with a fresh directory. The launcher redirects
  * qemu's stderr to {@link #qemuLog()}; the other files are named in the argv.
+ *
+ * <p>A directory name holds at most {@link #MAX_NAME_BYTES} bytes, but a namespace (63), a name
+ * (253) and a uid (36) make up to 354: a longer one is {@code <namespace>_<name prefix>~_<uid>},
+ * exactly 255 bytes. The uid alone keeps it unique; the '~' (never part of a Kubernetes name) tells
+ * a shortened name from a whole one. Names that fit keep the plain form, so the directories of
+ * guests launched before shortening existed stay where they are.
+ *
+ * <p>The unix sockets are bound and connected by their basename from inside the directory (the
+ * launcher starts qemu there, the host scripts chdir there): sun_path holds only 107 bytes, which a
+ * long workDir or name would exceed as an absolute path.
  */
 public record GuestDirs(String dir) {
   public static final String PID = "pid";
@@ -34,8 +44,11 @@ public record GuestDirs(String dir) {
 
   public static final String QEMU_LOG = "qemu.log";
 
-  /** Linux sun_path holds 108 bytes including the terminating NUL. */
-  public static final int MAX_UNIX_SOCKET_PATH = 107;
+  /** NAME_MAX of Linux filesystems (ext4, xfs, btrfs, tmpfs): bytes in one path component. */
+  public static final int MAX_NAME_BYTES = 255;
+
+  /** Marks a name shortened to fit {@link #MAX_NAME_BYTES}; no Kubernetes name contains it. */
+  public static final String SHORTENED = "~";
 
   public static GuestDirs of(String workDir, String namespace, String name, String uid) {
     if (workDir == null || !workDir.startsWith("/")) {
@@ -47,7 +60,28 @@ public record GuestDirs(String dir) {
       }
     }
     String base = workDir.replaceAll("/+$", "");
-    return new GuestDirs(base + "/guests/" + namespace + "_" + name + "_" + uid);
+    return new GuestDirs(base + "/guests/" + leaf(namespace, name, uid));
+  }
+
+  /**
+   * The directory's own name. Kubernetes names are ASCII, so characters are bytes here; a namespace
+   * and uid too long to leave room for one character of the name are refused (none exist).
+   */
+  static String leaf(String namespace, String name, String uid) {
+    String whole = namespace + "_" + name + "_" + uid;
+    if (whole.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES) {
+      return whole;
+    }
+    int room = MAX_NAME_BYTES - (namespace + "_" + SHORTENED + "_" + uid).length();
+    if (room < 1 || !isAscii(whole)) {
+      throw new IllegalArgumentException(
+          "guest directory name longer than " + MAX_NAME_BYTES + " bytes: " + whole);
+    }
+    return namespace + "_" + name.substring(0, room) + SHORTENED + "_" + uid;
+  }
+
+  private static boolean isAscii(String s) {
+    return s.chars().allMatch(c -> c < 0x80);
   }
 
   public String pidFile() {
@@ -81,14 +115,5 @@ public record GuestDirs(String dir) {
 
   public String seedDir() {
     return dir + "/" + SEED;
-  }
-
-  /**
-   * Whether every unix socket path of the guest (QMP, events, console) fits a unix socket address;
-   * qemu cannot bind a longer one. Long workDirs and names (up to 253 characters) can exceed it.
-   */
-  public boolean socketsFit() {
-    return java.util.stream.Stream.of(qmpSocket(), eventsSocket(), consoleSocket())
-        .allMatch(p -> p.getBytes(StandardCharsets.UTF_8).length <= MAX_UNIX_SOCKET_PATH);
   }
 }

@@ -16,6 +16,10 @@ import java.util.List;
  * see the doubled commas literally.
  *
  * <p>qemu's stderr is not named here: the launcher redirects it to {@link GuestDirs#qemuLog()}.
+ *
+ * <p>The unix sockets are named relative to the guest directory, where the launcher starts qemu: an
+ * absolute path could exceed the 107 bytes of a socket address (a long workDir or guest name).
+ * Every other file stays absolute, since qemu -daemonize changes to / once it is set up.
  */
 public final class QemuArgs {
   /** The guest's single NIC backend id. */
@@ -53,7 +57,7 @@ public final class QemuArgs {
     add(argv, "-display", "none");
     argv.add("-daemonize");
     add(argv, "-pidfile", dirs.pidFile());
-    add(argv, "-qmp", "unix:" + QemuOpts.escape(dirs.qmpSocket()) + ",server=on,wait=off");
+    add(argv, "-qmp", "unix:" + GuestDirs.QMP_SOCKET + ",server=on,wait=off");
     // A second monitor for the host's event watcher (records guest-initiated SHUTDOWN events).
     add(
         argv,
@@ -61,7 +65,7 @@ public final class QemuArgs {
         "socket,id="
             + GuestDirs.EVENTS_CHARDEV
             + ",path="
-            + QemuOpts.escape(dirs.eventsSocket())
+            + GuestDirs.EVENTS_SOCKET
             + ",server=on,wait=off");
     add(argv, "-mon", "chardev=" + GuestDirs.EVENTS_CHARDEV + ",mode=control");
     addSerial(argv, dirs);
@@ -92,7 +96,7 @@ public final class QemuArgs {
         "socket,id="
             + GuestDirs.CONSOLE_CHARDEV
             + ",path="
-            + QemuOpts.escape(dirs.consoleSocket())
+            + GuestDirs.CONSOLE_SOCKET
             + ",server=on,wait=off,logfile="
             + QemuOpts.escape(dirs.serialLog())
             + ",logappend=on");

@@ -37,12 +37,29 @@ sub put {
   return 1;
 }
 
+# Connects to the unix socket $path from inside its directory: a socket address holds only 107
+# bytes, which a long workDir or guest name exceeds as an absolute path. Goes back to / afterwards
+# (nothing here uses a relative path). Undef and $! on failure.
+sub unix_connect {
+  my ($path) = @_;
+  my ($dir, $base) = $path =~ m{\A(.*)/([^/]+)\z} ? ($1, $2) : (".", $path);
+  chdir(length $dir ? $dir : "/") or return undef;
+  my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $base);
+  my $err = $!;
+  chdir("/");
+  $! = $err;
+  return $s;
+}
+
 sub mode_relay {
   my ($sock) = @_;
   return fail("usage: relay <socket>") unless defined $sock;
   return fail("no console socket $sock (the guest's qemu is not running)") unless -S $sock;
-  my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $sock)
-    or return fail("cannot connect to $sock: $!");
+  my $s = unix_connect($sock);
+  # A socket nobody listens on is what a qemu that ended without its stop leaves behind.
+  return fail("no console socket $sock (the guest's qemu is not running)")
+    if !$s && $!{ECONNREFUSED};
+  return fail("cannot connect to $sock: $!") unless $s;
   binmode(STDIN);
   binmode(STDOUT);
   my $both = "";

@@ -143,11 +143,26 @@ sub esc {
   return $s;
 }
 
+# Connects to the unix socket $path from inside its directory: a socket address holds only 107
+# bytes, which a long workDir or guest name exceeds as an absolute path. Goes back to / afterwards
+# (every other path here is absolute), so a watcher pins no guest directory. Undef and $! on
+# failure.
+sub unix_connect {
+  my ($path) = @_;
+  require IO::Socket::UNIX;
+  my ($dir, $base) = $path =~ m{\A(.*)/([^/]+)\z} ? ($1, $2) : (".", $path);
+  chdir(length $dir ? $dir : "/") or return undef;
+  my $s = IO::Socket::UNIX->new(Type => Socket::SOCK_STREAM(), Peer => $base);
+  my $err = $!;
+  chdir("/");
+  $! = $err;
+  return $s;
+}
+
 # A QMP connection past the capabilities handshake, or undef.
 sub qmp_connect {
   my ($sock) = @_;
-  require IO::Socket::UNIX;
-  my $s = IO::Socket::UNIX->new(Type => Socket::SOCK_STREAM(), Peer => $sock) or return undef;
+  my $s = unix_connect($sock) or return undef;
   my $greeting = <$s>;
   return undef unless defined $greeting && $greeting =~ /"QMP"/;
   print $s "{\"execute\":\"qmp_capabilities\"}\n";

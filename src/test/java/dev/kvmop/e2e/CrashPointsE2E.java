@@ -82,8 +82,7 @@ class CrashPointsE2E {
     for (String point : points) {
       boolean deletion = DELETION_POINTS.contains(point);
       for (int i = 1; i <= RUNS_PER_POINT; i++) {
-        // "after-address-persisted" -> "a-address-persisted-1": with the uid, workDir and
-        // console.sock the full name must keep the socket path within 107 bytes.
+        // "after-address-persisted" -> "a-address-persisted-1"
         String name = point.charAt(0) + point.substring(point.indexOf('-')) + "-" + i;
         String uid = deletion ? crashWhileDeleting(name, point) : crashWhileLaunching(name, point);
 

@@ -120,7 +120,7 @@ class PidIdentityE2E {
     int wrongRunning = 0;
     int signalled = 0;
     for (Case c : cases) {
-      String name = "p-" + c.name(); // short: the socket paths below the guest dir hold 107 bytes
+      String name = "p-" + c.name();
       KvmGuest spec = guest(name).on("node").build();
       spec.getSpec().runStrategy = c.strategy();
       env.client.resource(spec).create();

@@ -12,6 +12,7 @@ import dev.kvmop.qemu.GuestDirs;
 import dev.kvmop.qemu.LaunchSpec;
 import dev.kvmop.qemu.QemuArgs;
 import dev.kvmop.testing.MinaSshServer;
+import dev.kvmop.testing.SerialEchoBios;
 import dev.kvmop.testing.SshKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,7 +60,6 @@ class GuestConsoleIT {
 
   @BeforeAll
   static void start() throws Exception {
-    // Short on purpose: unix socket paths must stay under 108 bytes.
     workDir = Files.createTempDirectory(Path.of("/tmp"), "kvmop-con");
     SERVER.start();
     shell = new SshRemoteShellFactory().connect(SERVER.target("ns/con", KEY.privateKey(), 10));
@@ -143,6 +143,23 @@ class GuestConsoleIT {
   @Test
   void consoleWithoutASocketFailsWithALine() throws Exception {
     guestDir("nosock");
+    try (RemoteProcess console = streams.console(dir.toString())) {
+      assertThat(console.stdout().readAllBytes()).isEmpty();
+      assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
+          .startsWith("kvmop-guest: no console socket " + consoleSocket())
+          .hasLineCount(1);
+      assertThat(console.exitStatus(WAIT)).hasValue(1);
+    }
+  }
+
+  /** What a qemu that ended without its stop leaves: a socket file nobody listens on. */
+  @Test
+  void consoleOnAStaleSocketFailsWithALine() throws Exception {
+    guestDir("stale");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(consoleSocket()));
+    }
+    assertThat(consoleSocket()).exists();
     try (RemoteProcess console = streams.console(dir.toString())) {
       assertThat(console.stdout().readAllBytes()).isEmpty();
       assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
@@ -254,7 +271,62 @@ class GuestConsoleIT {
     }
   }
 
+  /**
+   * The longest namespace (63) and name (253) Kubernetes allows make a console.sock path far over
+   * the 107 bytes of a socket address: qemu binds it from inside the guest directory and the relay
+   * connects from there, so a console still reaches the guest (a firmware that echoes its serial
+   * port) both ways.
+   */
+  @Test
+  void aConsoleReachesAGuestWithTheLongestNamespaceAndName() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of(QEMU)), "qemu-system-x86_64 is not installed");
+    String uuid = UUID.randomUUID().toString();
+    String namespace = "n".repeat(63);
+    String name = "long-" + "a".repeat(248);
+    GuestDirs dirs = GuestDirs.of(workDir.toString(), namespace, name, uuid);
+    assertThat(dirs.consoleSocket()).hasSizeGreaterThan(107);
+    Path bios = workDir.resolve("echo.bin");
+    Files.write(bios, SerialEchoBios.image());
+    KvmGuestSpec spec = new KvmGuestSpec();
+    spec.hostRef = new ObjectRef("local");
+    spec.machine = "pc";
+    spec.memory = "16Mi";
+    spec.network.type = NetworkType.None;
+    spec.extraArgs = List.of("-bios", bios.toString(), "-vga", "none");
+    List<String> argv =
+        QemuArgs.build(
+            new LaunchSpec(namespace, name, uuid, dirs.dir(), QEMU, "", spec, "tcg", null, null));
+    dir = Path.of(dirs.dir());
+    try {
+      agent.launch(new GuestLaunch(dirs.dir(), argv, uuid));
+      try (RemoteProcess console = streams.console(dirs.dir())) {
+        console.stdin().write("ping-long\r".getBytes(StandardCharsets.UTF_8));
+        console.stdin().flush();
+        assertThat(readUntil(console.stdout(), "ping-long\r")).endsWith("ping-long\r");
+      }
+      await().atMost(WAIT).until(() -> Files.readString(serialLog()).contains("ping-long"));
+      agent.stop(dirs.dir(), uuid, Duration.ZERO);
+      assertThat(qemusWithUuid(uuid)).isEmpty();
+      try (RemoteProcess console = streams.console(dirs.dir())) {
+        assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
+            .startsWith("kvmop-guest: no console socket " + dirs.consoleSocket());
+      }
+    } finally {
+      ProcessHandle.allProcesses()
+          .filter(h -> h.info().arguments().map(a -> List.of(a).contains(uuid)).orElse(false))
+          .forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  static List<Long> qemusWithUuid(String uuid) {
+    return ProcessHandle.allProcesses()
+        .filter(h -> h.info().arguments().map(a -> List.of(a).contains(uuid)).orElse(false))
+        .filter(h -> h.info().command().map(QEMU::equals).orElse(false))
+        .map(ProcessHandle::pid)
+        .toList();
+  }
 
   void guestDir(String name) throws IOException {
     dir = Files.createDirectories(workDir.resolve("guests/it_" + name + "_u"));

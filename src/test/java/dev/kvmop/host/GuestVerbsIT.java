@@ -64,7 +64,6 @@ class GuestVerbsIT {
   @BeforeAll
   static void start() throws Exception {
     assumeTrue(Files.isExecutable(Path.of(QEMU)), "qemu-system-x86_64 is not installed");
-    // Short on purpose: unix socket paths must stay under 108 bytes.
     workDir = Files.createTempDirectory(Path.of("/tmp"), "kvmop-it");
     procModules = workDir.resolve("proc-modules");
     Files.writeString(procModules, "");
@@ -190,6 +189,62 @@ class GuestVerbsIT {
     assertThat(Path.of(g.dir)).doesNotExist();
     assertThat(probe().guests()).doesNotContainKey(g.dir);
     agent.removeGuestDir(g.dir); // idempotent
+  }
+
+  /**
+   * The longest namespace (63) and name (253) Kubernetes allows: the directory name is cut to 255
+   * bytes, and its socket paths are far over the 107 bytes of a socket address, yet qemu binds them
+   * and the script's QMP commands and event watcher reach them.
+   */
+  @Test
+  void theLongestNamespaceAndNameLaunchAnswerQmpAndStop() throws Exception {
+    Guest g = guest(LONGEST_NAMESPACE, LONGEST_NAME, spec());
+    assertThat(Path.of(g.dir).getFileName().toString()).hasSize(GuestDirs.MAX_NAME_BYTES);
+    assertThat(new GuestDirs(g.dir).qmpSocket()).hasSizeGreaterThan(107);
+    LaunchedProcess p = launch(g);
+    assertThat(p.adopted()).isFalse();
+    assertThat(Path.of(g.dir, GuestDirs.QMP_SOCKET)).exists();
+    assertThat(Path.of(g.dir, GuestDirs.CONSOLE_SOCKET)).exists();
+    poll(Duration.ofSeconds(5), () -> Files.exists(Path.of(g.dir, "watching")));
+    assertThat(probe().guests().get(g.dir).state()).isEqualTo(State.Running);
+
+    agent.reset(g.dir); // QMP system_reset; fails when the script cannot reach qmp.sock
+    assertThat(probe().guests().get(g.dir).pid()).isEqualTo(p.pid());
+    assertThat(launch(g).adopted()).isTrue();
+
+    agent.stop(g.dir, g.uuid, Duration.ofSeconds(1));
+    assertThat(ProcessHandle.of(p.pid()).filter(GuestVerbsIT::isQemu)).isEmpty();
+    assertThat(probe().guests().get(g.dir))
+        .isEqualTo(
+            new GuestProcess(g.dir, g.uuid, State.Exited, null, null, ExitCause.StopRequested));
+    // qemu cannot unlink sockets it bound by a relative name once it is in /: the stop does.
+    assertThat(Path.of(g.dir, GuestDirs.QMP_SOCKET)).doesNotExist();
+    assertThat(Path.of(g.dir, GuestDirs.EVENTS_SOCKET)).doesNotExist();
+    assertThat(Path.of(g.dir, GuestDirs.CONSOLE_SOCKET)).doesNotExist();
+    agent.removeGuestDir(g.dir);
+    assertThat(Path.of(g.dir)).doesNotExist();
+  }
+
+  /**
+   * The same longest names: a QMP command sent through the script's own QMP client lets the guest
+   * power off, and the event watcher, connected to events.sock, records it as the guest's doing.
+   */
+  @Test
+  void theLongestNamespaceAndNameRecordAGuestInitiatedShutdown() throws Exception {
+    Path bios = workDir.resolve("poweroff-long.bin");
+    Files.write(bios, dev.kvmop.testing.PoweroffBios.image(false));
+    KvmGuestSpec spec = spec();
+    spec.machine = "pc";
+    spec.extraArgs = List.of("-bios", bios.toString(), "-vga", "none", "-S");
+    Guest g = guest(LONGEST_NAMESPACE, LONGEST_NAME, spec);
+    launch(g);
+    poll(Duration.ofSeconds(5), () -> Files.exists(Path.of(g.dir, "watching")));
+
+    String perl = workDir.resolve("bin/kvmop-guest.pl").toString();
+    CommandResult cont = run("perl", perl, "qmp", g.dir + "/" + GuestDirs.QMP_SOCKET, "cont", "5");
+    assertThat(cont.exitCode()).as(cont.stderr()).isZero();
+    poll(Duration.ofSeconds(10), () -> probe().guests().get(g.dir).state() == State.Exited);
+    assertThat(probe().guests().get(g.dir).exit()).isEqualTo(ExitCause.GuestShutdown);
   }
 
   @Test
@@ -550,6 +605,11 @@ class GuestVerbsIT {
 
   record Guest(String name, String uuid, String dir, List<String> argv) {}
 
+  /** The longest namespace (a DNS label) and object name (a DNS subdomain) Kubernetes accepts. */
+  static final String LONGEST_NAMESPACE = "n".repeat(63);
+
+  static final String LONGEST_NAME = "long-" + "a".repeat(248);
+
   static KvmGuestSpec spec() {
     KvmGuestSpec spec = new KvmGuestSpec();
     spec.hostRef = new ObjectRef("local");
@@ -560,12 +620,15 @@ class GuestVerbsIT {
   }
 
   static Guest guest(String name, KvmGuestSpec spec) {
+    return guest("it", name, spec);
+  }
+
+  static Guest guest(String namespace, String name, KvmGuestSpec spec) {
     String uuid = UUID.randomUUID().toString();
-    GuestDirs dirs = GuestDirs.of(workDir.toString(), "it", name, uuid);
-    assertThat(dirs.socketsFit()).isTrue();
+    GuestDirs dirs = GuestDirs.of(workDir.toString(), namespace, name, uuid);
     List<String> argv =
         QemuArgs.build(
-            new LaunchSpec("it", name, uuid, dirs.dir(), QEMU, "", spec, "tcg", null, null));
+            new LaunchSpec(namespace, name, uuid, dirs.dir(), QEMU, "", spec, "tcg", null, null));
     return new Guest(name, uuid, dirs.dir(), argv);
   }
 

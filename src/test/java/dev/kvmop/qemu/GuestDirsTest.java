@@ -17,7 +17,6 @@ class GuestDirsTest {
     assertThat(dirs.qemuLog()).isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/qemu.log");
     assertThat(dirs.consoleSocket())
         .isEqualTo("/var/lib/kvmop/guests/ns_vm1_0f8b-uid/console.sock");
-    assertThat(dirs.socketsFit()).isTrue();
   }
 
   @Test
@@ -25,19 +24,53 @@ class GuestDirsTest {
     assertThat(GuestDirs.of("/", "ns", "vm", "u").dir()).isEqualTo("/guests/ns_vm_u");
   }
 
+  /** A uid as the API server makes it: 36 characters. */
+  private static final String UID = "8d3f2c1e-5b7a-4e39-9c1d-2f6a0b4e7c90";
+
+  /** Up to 255 bytes the directory is named after the whole namespace and name. */
   @Test
-  void longNamesDoNotFitAUnixSocket() {
-    assertThat(GuestDirs.of("/var/lib/kvmop", "ns", "v".repeat(100), "u").socketsFit()).isFalse();
+  void aNameThatFitsIsKeptWhole() {
+    String name = "v".repeat(255 - "ns__".length() - UID.length());
+    String leaf = "ns_" + name + "_" + UID;
+    assertThat(leaf).hasSize(GuestDirs.MAX_NAME_BYTES);
+    assertThat(GuestDirs.of("/w", "ns", name, UID).dir()).isEqualTo("/w/guests/" + leaf);
   }
 
-  /** console.sock is the longest socket name: one byte over while the others still fit. */
+  /** One byte over: the name is cut to fit 255 bytes and marked, the uid kept whole. */
   @Test
-  void theConsoleSocketIsTheLongestAndCounts() {
-    GuestDirs dirs = GuestDirs.of("/var/lib/kvmop", "ns", "v".repeat(68), "u");
-    assertThat(dirs.eventsSocket()).hasSize(GuestDirs.MAX_UNIX_SOCKET_PATH);
-    assertThat(dirs.consoleSocket()).hasSize(GuestDirs.MAX_UNIX_SOCKET_PATH + 1);
-    assertThat(dirs.socketsFit()).isFalse();
-    assertThat(GuestDirs.of("/var/lib/kvmop", "ns", "v".repeat(67), "u").socketsFit()).isTrue();
+  void aNameOneByteTooLongIsShortenedAndMarked() {
+    String name = "v".repeat(256 - "ns__".length() - UID.length());
+    String leaf = GuestDirs.leaf("ns", name, UID);
+    assertThat(leaf).hasSize(GuestDirs.MAX_NAME_BYTES);
+    assertThat(leaf).isEqualTo("ns_" + name.substring(0, name.length() - 2) + "~_" + UID);
+  }
+
+  /** A 63-character namespace and a 253-character name, the longest Kubernetes allows. */
+  @Test
+  void theLongestNamespaceAndNameFitOneDirectoryName() {
+    String namespace = "n".repeat(63);
+    String name = "a".repeat(200) + "b".repeat(53);
+    String leaf = GuestDirs.leaf(namespace, name, UID);
+    assertThat(leaf).hasSize(GuestDirs.MAX_NAME_BYTES);
+    assertThat(leaf).startsWith(namespace + "_" + "a".repeat(153) + "~_").endsWith("_" + UID);
+    assertThat(GuestDirs.of("/var/lib/kvmop", namespace, name, UID).dir())
+        .isEqualTo("/var/lib/kvmop/guests/" + leaf);
+  }
+
+  /** The uid keeps two guests whose names share the kept prefix apart. */
+  @Test
+  void shortenedNamesStayUniqueByUid() {
+    String namespace = "n".repeat(63);
+    String other = "9b2e4c7a-1f3d-4a6b-8e5c-0d7f2a9b3c61";
+    assertThat(GuestDirs.leaf(namespace, "a".repeat(253), UID))
+        .isNotEqualTo(GuestDirs.leaf(namespace, "a".repeat(252) + "b", other));
+  }
+
+  @Test
+  void refusesANamespaceAndUidThatLeaveNoRoomForTheName() {
+    assertThatThrownBy(() -> GuestDirs.leaf("n".repeat(300), "x".repeat(10), UID))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("255 bytes");
   }
 
   @Test

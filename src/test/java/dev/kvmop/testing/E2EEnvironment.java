@@ -45,8 +45,8 @@ public final class E2EEnvironment extends ApiObjects implements AutoCloseable {
   public final ApiRouter router;
 
   /**
-   * Short on purpose: unix socket paths (the guests' QMP sockets below it) are limited to 107
-   * bytes, and the usual temp-dir names would use most of that.
+   * A short directory below /tmp. The guests' unix sockets below it no longer depend on its length
+   * (they are bound relative to their guest directory).
    */
   public final Path workRoot;
 

@@ -74,8 +74,9 @@ final class GuestEventSources implements Inventory {
     probes.onChange(
         new GuestProbes.Listener() {
           @Override
-          public void guestChanged(ResourceID guest) {
-            wake(guest);
+          public void guestChanged(String guestDir) {
+            GuestKeys.resourceId(guestDir, GuestEventSources.this::guestsIn)
+                .ifPresent(GuestEventSources.this::wake);
           }
 
           @Override

@@ -8,7 +8,6 @@ import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.host.HostException;
 import dev.kvmop.host.HostProbe;
 import dev.kvmop.metrics.DomainMetrics;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +56,7 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
   private volatile Listener listener =
       new Listener() {
         @Override
-        public void guestChanged(ResourceID guest) {}
+        public void guestChanged(String guestDir) {}
 
         @Override
         public void hostChanged(String hostId) {}
@@ -65,8 +64,8 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
 
   /** Told what changed between two probes. */
   public interface Listener {
-    /** A guest's process state changed. */
-    void guestChanged(ResourceID guest);
+    /** The process state of a guest directory changed. */
+    void guestChanged(String guestDir);
 
     /** The host's reachability or boot changed: every guest on it may be affected. */
     void hostChanged(String hostId);
@@ -246,7 +245,7 @@ public final class GuestProbes implements ProbeSnapshot.Source, AutoCloseable {
             hostId,
             dir,
             after.guest(dir).map(GuestProbes::identity).orElse("gone"));
-        GuestKeys.resourceId(dir).ifPresent(listener::guestChanged);
+        listener.guestChanged(dir);
       }
     }
     if (reachabilityChanged && before != null) {

@@ -77,15 +77,6 @@ final class Launch implements PhaseHandler {
           "no accelerator for spec.accel");
     }
     GuestDirs dirs = run.dirsOn(host);
-    if (!dirs.socketsFit()) {
-      return cannotLaunch(
-          run,
-          GuestReasons.PATH_TOO_LONG,
-          "guest directory "
-              + dirs.dir()
-              + " makes its unix socket paths (console.sock) longer than 107 bytes: shorten the host's spec.workDir or the guest name",
-          "socket path too long");
-    }
     // also here: a restart or relaunch comes to Starting without the check before the handlers
     Optional<Outcome> refused = policy.check(run, host);
     if (refused.isPresent()) {
