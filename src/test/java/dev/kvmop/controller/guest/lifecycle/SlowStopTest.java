@@ -104,7 +104,7 @@ class SlowStopTest {
     w.delete(Duration.ZERO);
     w.fake.failNext("stop", new HostException(HostException.Reason.CommandFailed, "disk full"));
     try {
-      assertThat(w.cleanup()).contains(StopsInFlight.POLL);
+      assertThat(assertTimeoutPreemptively(QUICK, w::cleanup)).contains(StopsInFlight.POLL);
     } finally {
       w.fake.stopGate.countDown();
     }
