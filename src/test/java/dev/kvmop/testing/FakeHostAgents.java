@@ -119,6 +119,9 @@ public final class FakeHostAgents implements HostAgentFactory {
     /** When set, probeFacts waits for it (up to 10 s): holds the host reconciler mid-reconcile. */
     public volatile CountDownLatch factsGate;
 
+    /** When set, a stop waits for it to open before it does anything (a long grace period). */
+    public volatile CountDownLatch stopGate;
+
     /** What the host's image cache and guest disks hold (the kvmop-disks verbs). */
     public final FakeDisks disks = new FakeDisks();
 
@@ -421,6 +424,15 @@ public final class FakeHostAgents implements HostAgentFactory {
 
       @Override
       public void stop(String guestDir, String uuid, Duration grace) throws HostException {
+        CountDownLatch gate = h.stopGate;
+        if (gate != null) {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(HostException.Reason.Unreachable, "interrupted");
+          }
+        }
         h.stop(guestDir, uuid);
       }
 

@@ -109,6 +109,13 @@ final class GuestEventSources implements Inventory {
     }
   }
 
+  /** Reconciles one guest (its stop ended). */
+  void wakeGuest(String namespace, String name) {
+    if (wakeups != null) {
+      wake(new ResourceID(name, namespace));
+    }
+  }
+
   private void wakeUnplaced(String namespace) {
     if (cache != null && wakeups != null) {
       cache.byIndex(UNPLACED, namespace).forEach(g -> wake(ResourceID.fromResource(g)));

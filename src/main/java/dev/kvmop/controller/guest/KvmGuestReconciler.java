@@ -15,6 +15,7 @@ import dev.kvmop.controller.guest.lifecycle.GuestServices;
 import dev.kvmop.controller.guest.lifecycle.Outcome;
 import dev.kvmop.controller.guest.lifecycle.RestartPolicy;
 import dev.kvmop.controller.guest.lifecycle.SecretReader;
+import dev.kvmop.controller.guest.lifecycle.StopsInFlight;
 import dev.kvmop.controller.image.ImageFetches;
 import dev.kvmop.host.HostAgentFactory;
 import dev.kvmop.metrics.DomainMetrics;
@@ -84,7 +85,10 @@ public class KvmGuestReconciler implements Reconciler<KvmGuest>, Cleaner<KvmGues
             metrics,
             clock,
             sources,
-            ImageFetches.start(agents, clock, sources::wakeHost));
+            ImageFetches.start(agents, clock, sources::wakeHost),
+            StopsInFlight.start(clock));
+    // A stop's end is an event of its guest: its handler carries on at once, not at the poll.
+    services.stops().onEnd(sources::wakeGuest);
     this.lifecycle = new GuestLifecycle(services, initialBackoff);
     this.deletion = new GuestDeletion(services, sources::wakeHost);
   }

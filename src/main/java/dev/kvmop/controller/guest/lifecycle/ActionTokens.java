@@ -161,9 +161,13 @@ public final class ActionTokens {
     return Optional.empty();
   }
 
+  /** The token is carried out once its stop has ended, so a stop in flight leaves it new. */
   private Optional<Outcome> restart(GuestRun run, HostDirectory.Entry host, Token token)
       throws HostException {
-    stops.stopProcess(run, host);
+    Optional<Outcome> stopping = stops.stopProcess(run, host, GuestReasons.RESTARTED);
+    if (stopping.isPresent()) {
+      return stopping;
+    }
     token.markDone().run();
     services
         .transitions()
@@ -174,7 +178,10 @@ public final class ActionTokens {
   /** Stops qemu and removes the guest's own disks; the launch that follows makes them afresh. */
   private Optional<Outcome> reimage(GuestRun run, HostDirectory.Entry host, Token token)
       throws HostException {
-    stops.stopProcess(run, host);
+    Optional<Outcome> stopping = stops.stopProcess(run, host, GuestReasons.REIMAGED);
+    if (stopping.isPresent()) {
+      return stopping;
+    }
     return reimageIdle(run, host, token);
   }
 

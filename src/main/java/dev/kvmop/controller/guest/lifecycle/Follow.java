@@ -48,6 +48,10 @@ final class Follow implements PhaseHandler {
   @Override
   public Outcome handle(GuestRun run, HostDirectory.Entry host, StatusSink<KvmGuestStatus> record)
       throws HostException {
+    Optional<Outcome> stopping = stopInFlight(run, host, record);
+    if (stopping.isPresent()) {
+      return stopping.get();
+    }
     KvmGuestStatus s = run.status();
     ProbeSnapshot snapshot = services.probes().snapshot(run.hostId()).orElse(null);
     Observed seen = Observed.from(snapshot, run.dirsOn(host).dir(), s, launches.last(run.uid()));
@@ -79,6 +83,32 @@ final class Follow implements PhaseHandler {
       return stops.stop(run, host, record, GuestReasons.HALTED, "runStrategy is Halted");
     }
     return carryOn(run, host, snapshot == null);
+  }
+
+  /**
+   * A stop of this guest that runs, or ended with its result not taken yet, comes before what the
+   * probe saw: its qemu going away is the stop's doing, not an exit. While it runs, look again
+   * later; once it ended, the handler that asked for it (Halted, a restart or reimage token) takes
+   * its result. A result nobody asks for any more (the user changed their mind) is dropped, and the
+   * guest is followed as usual.
+   */
+  private Optional<Outcome> stopInFlight(
+      GuestRun run, HostDirectory.Entry host, StatusSink<KvmGuestStatus> record)
+      throws HostException {
+    StopsInFlight inFlight = services.stops();
+    if (!inFlight.known(run.uid())) {
+      return Optional.empty();
+    }
+    if (inFlight.running(run.uid())) {
+      return Optional.of(Outcome.requeue(StopsInFlight.POLL));
+    }
+    if (run.spec().runStrategy == RunStrategy.Halted) {
+      return Optional.of(
+          stops.stop(run, host, record, GuestReasons.HALTED, "runStrategy is Halted"));
+    }
+    Optional<Outcome> action = actions.whileRunning(run, host);
+    inFlight.dropFinished(run.uid());
+    return action;
   }
 
   /** A running guest that stays running: action tokens, the backoff count, readiness. */

@@ -54,14 +54,21 @@ public final class GuestDeletion {
       return release(run);
     }
     try {
-      stopAndRemove(run, record);
-      return release(run);
+      Optional<Duration> stopping = stopAndRemove(run, record);
+      return stopping.isPresent() ? stopping : release(run);
     } catch (HostException e) {
       return retryOrAbandon(run, record, e);
     }
   }
 
-  private void stopAndRemove(GuestRun run, StatusSink<KvmGuestStatus> record) throws HostException {
+  /**
+   * Stops qemu off the reconcile thread ({@link StopsInFlight}), then removes what the guest had on
+   * the host.
+   *
+   * @return while the stop runs, when to look again; empty once all is removed
+   */
+  private Optional<Duration> stopAndRemove(GuestRun run, StatusSink<KvmGuestStatus> record)
+      throws HostException {
     Optional<HostDirectory.Entry> entry =
         services.directory().get(run.hostId()).filter(HostDirectory.Entry::usable);
     if (entry.isEmpty()) {
@@ -74,14 +81,28 @@ public final class GuestDeletion {
         .enter(
             run, GuestPhase.Stopping, GuestReasons.DELETING, "stopping qemu and removing " + dir);
     record.write(run.status());
+    Duration grace = Duration.ofSeconds(run.spec().gracePeriodSeconds);
     // Armed, the crash point halts while the remote stop is in flight.
-    CrashPoints.during(
-        CrashPoints.DURING_STOP,
-        STOP_CRASH_DELAY,
-        () -> agent.stop(dir, run.uid(), Duration.ofSeconds(run.spec().gracePeriodSeconds)));
+    Optional<Instant> since =
+        services
+            .stops()
+            .ask(
+                run,
+                GuestReasons.DELETING,
+                () ->
+                    CrashPoints.during(
+                        CrashPoints.DURING_STOP,
+                        STOP_CRASH_DELAY,
+                        () -> agent.stop(dir, run.uid(), grace)));
+    if (since.isPresent()) {
+      Stops.inProgress(run, GuestReasons.DELETING, since.get());
+      record.write(run.status());
+      return Optional.of(StopsInFlight.POLL);
+    }
     agent.removeGuestDir(dir);
     Leases.withdraw(run, entry.get(), agent);
     CrashPoints.reach(CrashPoints.BEFORE_RELEASE);
+    return Optional.empty();
   }
 
   /**

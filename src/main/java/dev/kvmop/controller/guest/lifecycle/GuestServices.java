@@ -13,7 +13,7 @@ import java.time.Instant;
 /**
  * What the guest lifecycle and deletion share: the hosts, what the probes saw, the address pools,
  * the placement ledgers and their locks, the one recorder of phase changes, the clock, the guests
- * and hosts in the controller's caches, and the image fetches.
+ * and hosts in the controller's caches, the image fetches and the stops in flight.
  */
 public record GuestServices(
     HostAgentFactory agents,
@@ -25,8 +25,14 @@ public record GuestServices(
     Clock clock,
     Inventory inventory,
     DiskServices disks,
-    LaunchTimes launches) {
+    LaunchTimes launches,
+    StopsInFlight stops) {
 
+  /**
+   * As {@link #create(HostAgentFactory, HostDirectory, ProbeSnapshot.Source, EventRecorder,
+   * DomainMetrics, Clock, Inventory, ImageFetches, StopsInFlight)} with stops that run on the
+   * thread that asks for them (tests that do not look at stops in flight).
+   */
   public static GuestServices create(
       HostAgentFactory agents,
       HostDirectory directory,
@@ -36,6 +42,28 @@ public record GuestServices(
       Clock clock,
       Inventory inventory,
       ImageFetches images) {
+    return create(
+        agents,
+        directory,
+        probes,
+        events,
+        metrics,
+        clock,
+        inventory,
+        images,
+        StopsInFlight.onCallingThread(clock));
+  }
+
+  public static GuestServices create(
+      HostAgentFactory agents,
+      HostDirectory directory,
+      ProbeSnapshot.Source probes,
+      EventRecorder events,
+      DomainMetrics metrics,
+      Clock clock,
+      Inventory inventory,
+      ImageFetches images,
+      StopsInFlight stops) {
     AddressBook addresses = new AddressBook(directory.pools());
     // A host leaves the directory when its deletion is done (after its guests): its allocator too.
     directory.onChange(
@@ -54,17 +82,19 @@ public record GuestServices(
         clock,
         inventory,
         DiskServices.of(images),
-        new LaunchTimes());
+        new LaunchTimes(),
+        stops);
   }
 
   /**
    * Forgets what this process remembers of a deleted guest: its last launch, its Event counts and
-   * spec errors. Nothing of a guest outlives its deletion here.
+   * spec errors, its stop. Nothing of a guest outlives its deletion here.
    */
   void forget(String uid) {
     launches.forget(uid);
     disks.specErrors().forget(uid);
     transitions.forget(uid);
+    stops.forget(uid);
   }
 
   HostAgent agent(HostDirectory.Entry host) throws HostException {

@@ -77,6 +77,14 @@ final class LifecycleWorld {
   HostPhase hostPhase = HostPhase.Ready;
   KvmGuest guest =
       TestObjects.guest("vm-a").on("node-a").network(NetworkType.User).withUid().build();
+
+  /** The guests whose stop ended (namespace/name), as the reconciler would wake them. */
+  final List<String> woken = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Where stops run: on the reconcile's thread unless {@link #stopsOffThread}. */
+  private volatile java.util.concurrent.Executor stopRunner = Runnable::run;
+
+  final StopsInFlight stops;
   private final GuestLifecycle lifecycle;
   private final GuestDeletion deletion;
   private int crashAtWrite = -1;
@@ -103,7 +111,10 @@ final class LifecycleWorld {
             new DomainMetrics(new SimpleMeterRegistry()),
             clock,
             new ListInventory(this::allGuests, this::hosts),
-            new ImageFetches(agents, clock, fetchJobs::add, null, id -> {}));
+            new ImageFetches(agents, clock, fetchJobs::add, null, id -> {}),
+            new StopsInFlight(r -> stopRunner.execute(r), clock));
+    stops = services.stops();
+    stops.onEnd((namespace, name) -> woken.add(namespace + "/" + name));
     lifecycle = new GuestLifecycle(services, Duration.ofSeconds(1));
     deletion = new GuestDeletion(services, id -> {});
     publishHost();
@@ -124,6 +135,16 @@ final class LifecycleWorld {
   /** One cleanup of the deleted guest; empty when the finalizer may go. */
   Optional<Duration> cleanup() {
     return deletion.cleanup(new GuestRun(guest, clock), sink());
+  }
+
+  /** Stops run on a thread of their own from now on, as in the operator. */
+  void stopsOffThread() {
+    stopRunner =
+        r -> {
+          Thread t = new Thread(r, "test-stop");
+          t.setDaemon(true);
+          t.start();
+        };
   }
 
   /** The next reconcile halts the operator at its {@code n}th status write (1 = the first). */
