@@ -3,7 +3,6 @@ package dev.kvmop.controller.guest.lifecycle;
 import static dev.kvmop.api.Conditions.READY;
 import static dev.kvmop.api.Conditions.SPEC_VALID;
 
-import dev.kvmop.api.ExtraArgsPolicy;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.GuestPolicy;
 import dev.kvmop.api.GuestReasons;
@@ -12,10 +11,7 @@ import dev.kvmop.host.HostException;
 import dev.kvmop.qemu.GuestPolicyChecks;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The spec against its host's guestPolicy, once the host is known and before anything is done on it
@@ -25,12 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * verdict is kept per spec generation and policy: the host is asked once, not every reconcile.
  */
 final class GuestPolicyCheck {
-  private record Key(Long generation, List<String> allowed, ExtraArgsPolicy extraArgs) {}
-
-  private record Verdict(Key key, List<String> errors) {}
-
   private final GuestServices services;
-  private final Map<String, Verdict> byUid = new ConcurrentHashMap<>();
 
   GuestPolicyCheck(GuestServices services) {
     this.services = services;
@@ -56,19 +47,19 @@ final class GuestPolicyCheck {
 
   /** Forgets the verdict of a guest whose qemu runs; its next launch asks again. */
   void launched(String uid) {
-    byUid.remove(uid);
+    services.policyVerdicts().forget(uid);
   }
 
   private List<String> errors(GuestRun run, HostDirectory.Entry host) throws HostException {
     GuestPolicy policy = host.spec().guestPolicy;
-    Key key =
-        new Key(
+    PolicyVerdicts.Key key =
+        new PolicyVerdicts.Key(
             run.guest().getMetadata().getGeneration(),
             List.copyOf(GuestPolicyChecks.allowed(policy)),
             policy == null ? null : policy.extraArgs);
-    Verdict known = byUid.get(run.uid());
-    if (known != null && Objects.equals(known.key(), key)) {
-      return known.errors();
+    Optional<List<String>> known = services.policyVerdicts().of(run.uid(), key);
+    if (known.isPresent()) {
+      return known.get();
     }
     List<String> errors = GuestPolicyChecks.check(run.spec(), policy);
     List<GuestPolicyChecks.HostPath> paths = GuestPolicyChecks.hostPaths(run.spec());
@@ -84,7 +75,7 @@ final class GuestPolicyCheck {
               policy,
               real.subList(paths.size(), real.size()));
     }
-    byUid.put(run.uid(), new Verdict(key, List.copyOf(errors)));
+    services.policyVerdicts().record(run.uid(), key, errors);
     return errors;
   }
 }

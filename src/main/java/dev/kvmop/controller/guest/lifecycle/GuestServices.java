@@ -26,7 +26,8 @@ public record GuestServices(
     Inventory inventory,
     DiskServices disks,
     LaunchTimes launches,
-    StopsInFlight stops) {
+    StopsInFlight stops,
+    PolicyVerdicts policyVerdicts) {
 
   /**
    * As {@link #create(HostAgentFactory, HostDirectory, ProbeSnapshot.Source, EventRecorder,
@@ -83,18 +84,20 @@ public record GuestServices(
         inventory,
         DiskServices.of(images),
         new LaunchTimes(),
-        stops);
+        stops,
+        new PolicyVerdicts());
   }
 
   /**
    * Forgets what this process remembers of a deleted guest: its last launch, its Event counts and
-   * spec errors, its stop. Nothing of a guest outlives its deletion here.
+   * spec errors, its stop, its guestPolicy verdict. Nothing of a guest outlives its deletion here.
    */
   void forget(String uid) {
     launches.forget(uid);
     disks.specErrors().forget(uid);
     transitions.forget(uid);
     stops.forget(uid);
+    policyVerdicts.forget(uid);
   }
 
   HostAgent agent(HostDirectory.Entry host) throws HostException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmop.api.GuestPhase;
 import dev.kvmop.api.KvmGuest;
+import dev.kvmop.api.KvmGuestSpec;
 import dev.kvmop.api.KvmGuestStatus;
 import dev.kvmop.api.KvmHost;
 import dev.kvmop.api.NetworkType;
@@ -50,7 +51,7 @@ class GuestForgettingTest {
         publish(
             TestObjects.host("node-a")
                 .at(ADDRESS)
-                .pool(GUESTS)
+                .pool(GUESTS + 1)
                 .spec(
                     s -> {
                       s.capacity.cpus = 64;
@@ -68,7 +69,18 @@ class GuestForgettingTest {
       lifecycle.reconcile(new GuestRun(g, Clock.systemUTC()), sink(g));
       assertThat(g.getStatus().phase).isEqualTo(GuestPhase.Running);
     }
+    // One more, refused by the host's guestPolicy (a disk outside allowedPaths): never launched.
+    KvmGuest refused = guest("vm-refused");
+    KvmGuestSpec.Disk shadow = new KvmGuestSpec.Disk();
+    shadow.path = "/etc/shadow";
+    shadow.format = "raw";
+    refused.getSpec().disks.add(shadow);
+    guests.add(refused);
+    cache.add(refused);
+    lifecycle.reconcile(run(refused), sink(refused));
+    assertThat(refused.getStatus().phase).isEqualTo(GuestPhase.Failed);
     assertThat(services.launches().size()).isEqualTo(GUESTS);
+    assertThat(services.policyVerdicts().size()).isEqualTo(1);
     assertThat(events.counted(uid(guests.get(0)))).isPositive();
 
     for (KvmGuest g : guests) {
@@ -79,6 +91,7 @@ class GuestForgettingTest {
 
     assertThat(services.launches().size()).as("launch times").isZero();
     assertThat(services.addresses().holdings()).as("address holdings").isZero();
+    assertThat(services.policyVerdicts().size()).as("guestPolicy verdicts").isZero();
     for (KvmGuest g : guests) {
       assertThat(events.counted(uid(g))).as("Event counts of " + name(g)).isZero();
     }
