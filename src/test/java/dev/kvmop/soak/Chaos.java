@@ -53,15 +53,18 @@ final class Chaos {
       r.first = "10." + (40 + i) + ".0.10";
       r.last = "10." + (40 + i) + ".0." + (9 + POOL);
       r.macPrefix = String.format("52:54:%02x", 0x40 + i);
-      client()
-          .resources(KvmHost.class)
-          .inNamespace(OperatorRig.NS)
-          .withName(OperatorRig.hostName(i))
-          .edit(
-              h -> {
-                h.getSpec().addressRanges = new ArrayList<>(List.of(r));
-                return h;
-              });
+      int host = i;
+      retryOnConflict(
+          () ->
+              client()
+                  .resources(KvmHost.class)
+                  .inNamespace(OperatorRig.NS)
+                  .withName(OperatorRig.hostName(host))
+                  .edit(
+                      h -> {
+                        h.getSpec().addressRanges = new ArrayList<>(List.of(r));
+                        return h;
+                      }));
     }
   }
 
@@ -169,17 +172,36 @@ final class Chaos {
         5 + random.nextInt(20),
         "KvmHost " + OperatorRig.hostName(host) + " pins the new key",
         () -> {
-          client()
-              .resources(KvmHost.class)
-              .inNamespace(OperatorRig.NS)
-              .withName(OperatorRig.hostName(host))
-              .edit(
-                  h -> {
-                    h.getSpec().hostKey = sshd.hostKeyLine();
-                    return h;
-                  });
+          retryOnConflict(
+              () ->
+                  client()
+                      .resources(KvmHost.class)
+                      .inNamespace(OperatorRig.NS)
+                      .withName(OperatorRig.hostName(host))
+                      .edit(
+                          h -> {
+                            h.getSpec().hostKey = sshd.hostKeyLine();
+                            return h;
+                          }));
           disturbed[host] = false;
         });
+  }
+
+  /**
+   * An edit carries the resourceVersion it read, and the operator writes the host's status at every
+   * probe: a 409 means read again and retry, as kubectl edit users do.
+   */
+  private static void retryOnConflict(Runnable edit) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        edit.run();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** The new operator must find every host Ready before the run goes on: faults restored first. */
