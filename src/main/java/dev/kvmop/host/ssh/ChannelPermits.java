@@ -11,11 +11,14 @@ import java.util.concurrent.TimeoutException;
 /**
  * The channels of one connection: {@code maxSessions} permits shared by pooled shells, own-channel
  * jobs and TCP checks, because OpenSSH refuses channels beyond its MaxSessions instead of queueing
- * them; and the pooled shells, each holding one permit while it is open.
+ * them; and the pooled shells, each holding one permit while it is open. Jobs on channels of their
+ * own (a stop waiting out its grace period, a console stream, a TCP check) may hold only the
+ * permits the pooled shells leave: any number of long stops leaves the probe its shell.
  */
 final class ChannelPermits {
   private final Semaphore channels;
   private final Semaphore shellUsers;
+  private final Semaphore ownChannels;
   private final Deque<ShellSession> idleShells = new ConcurrentLinkedDeque<>();
   private final Set<ShellSession> allShells = ConcurrentHashMap.newKeySet();
 
@@ -23,7 +26,30 @@ final class ChannelPermits {
     int max = Math.max(1, maxSessions);
     this.channels = new Semaphore(max, true);
     // Leave one channel for own-channel jobs and TCP checks.
-    this.shellUsers = new Semaphore(Math.max(1, Math.min(4, max - 1)), true);
+    int shells = Math.max(1, Math.min(4, max - 1));
+    this.shellUsers = new Semaphore(shells, true);
+    this.ownChannels = new Semaphore(Math.max(1, max - shells), true);
+  }
+
+  /**
+   * Waits for a channel of its own for a job; {@link #releaseOwnChannel} gives it back. Such jobs
+   * queue among themselves beyond their share instead of taking the pooled shells' permits.
+   */
+  void acquireOwnChannel(long deadline) throws TimeoutException, InterruptedException {
+    if (!ownChannels.tryAcquire(ExecChannel.remaining(deadline), TimeUnit.NANOSECONDS)) {
+      throw new TimeoutException("no free SSH channel (every one held by a long job)");
+    }
+    try {
+      acquireChannel(deadline);
+    } catch (TimeoutException | InterruptedException e) {
+      ownChannels.release();
+      throw e;
+    }
+  }
+
+  void releaseOwnChannel() {
+    channels.release();
+    ownChannels.release();
   }
 
   /** Waits for a turn on a pooled shell; {@link #endShellTurn} ends it. */

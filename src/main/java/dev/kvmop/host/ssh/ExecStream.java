@@ -48,7 +48,7 @@ final class ExecStream implements RemoteProcess {
       throws HostException {
     long deadline = System.nanoTime() + command.timeout().toNanos();
     try {
-      permits.acquireChannel(deadline);
+      permits.acquireOwnChannel(deadline);
     } catch (TimeoutException e) {
       throw CommandFailures.timedOut(command);
     } catch (InterruptedException e) {
@@ -58,12 +58,13 @@ final class ExecStream implements RemoteProcess {
     Session session = null;
     try {
       session = sessions.open(deadline);
-      return new ExecStream(session, session.exec(command.commandLine()), permits::releaseChannel);
+      return new ExecStream(
+          session, session.exec(command.commandLine()), permits::releaseOwnChannel);
     } catch (IOException | InterruptedException e) {
       if (session != null) {
         closeQuietly(session);
       }
-      permits.releaseChannel();
+      permits.releaseOwnChannel();
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }

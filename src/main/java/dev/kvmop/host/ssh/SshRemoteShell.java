@@ -144,7 +144,7 @@ final class SshRemoteShell implements RemoteShell {
 
   private CommandResult runOnOwnChannel(Command command, long start, long deadline)
       throws HostException, InterruptedException, TimeoutException {
-    permits.acquireChannel(deadline);
+    permits.acquireOwnChannel(deadline);
     Session session = null;
     try {
       session = openSession(deadline);
@@ -158,7 +158,7 @@ final class SshRemoteShell implements RemoteShell {
       if (session != null) {
         closeQuietly(session);
       }
-      permits.releaseChannel();
+      permits.releaseOwnChannel();
     }
   }
 
@@ -196,7 +196,7 @@ final class SshRemoteShell implements RemoteShell {
     long deadline = System.nanoTime() + timeout.toNanos();
     ensureOpen();
     try {
-      permits.acquireChannel(deadline);
+      permits.acquireOwnChannel(deadline);
     } catch (TimeoutException e) {
       return false;
     } catch (InterruptedException e) {
@@ -228,7 +228,7 @@ final class SshRemoteShell implements RemoteShell {
       Thread.currentThread().interrupt();
       return false;
     } finally {
-      permits.releaseChannel();
+      permits.releaseOwnChannel();
     }
   }
 
