@@ -143,13 +143,7 @@ class GuestConsoleIT {
   @Test
   void consoleWithoutASocketFailsWithALine() throws Exception {
     guestDir("nosock");
-    try (RemoteProcess console = streams.console(dir.toString())) {
-      assertThat(console.stdout().readAllBytes()).isEmpty();
-      assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
-          .startsWith("kvmop-guest: no console socket " + consoleSocket())
-          .hasLineCount(1);
-      assertThat(console.exitStatus(WAIT)).hasValue(1);
-    }
+    assertConsoleSaysNoSocket();
   }
 
   /** What a qemu that ended without its stop leaves: a socket file nobody listens on. */
@@ -160,13 +154,7 @@ class GuestConsoleIT {
       server.bind(UnixDomainSocketAddress.of(consoleSocket()));
     }
     assertThat(consoleSocket()).exists();
-    try (RemoteProcess console = streams.console(dir.toString())) {
-      assertThat(console.stdout().readAllBytes()).isEmpty();
-      assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
-          .startsWith("kvmop-guest: no console socket " + consoleSocket())
-          .hasLineCount(1);
-      assertThat(console.exitStatus(WAIT)).hasValue(1);
-    }
+    assertConsoleSaysNoSocket();
   }
 
   // ---------------------------------------------------------------- serial log
@@ -455,6 +443,17 @@ class GuestConsoleIT {
         c.close();
       }
       server.close();
+    }
+  }
+
+  /** A console with no qemu behind it ends at once with one line naming the socket. */
+  private void assertConsoleSaysNoSocket() throws Exception {
+    try (RemoteProcess console = streams.console(dir.toString())) {
+      assertThat(console.stdout().readAllBytes()).isEmpty();
+      assertThat(new String(console.stderr().readAllBytes(), StandardCharsets.UTF_8))
+          .startsWith("kvmop-guest: no console socket " + consoleSocket())
+          .hasLineCount(1);
+      assertThat(console.exitStatus(WAIT)).hasValue(1);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.kvmop.api.AddressRange;
 import dev.kvmop.api.Annotations;
 import dev.kvmop.api.KvmGuest;
 import dev.kvmop.api.KvmHost;
+import dev.kvmop.api.KvmHostSpec;
 import dev.kvmop.api.RunStrategy;
 import dev.kvmop.bench.OperatorRig;
 import dev.kvmop.testing.OpenSshServer;
@@ -53,18 +54,7 @@ final class Chaos {
       r.first = "10." + (40 + i) + ".0.10";
       r.last = "10." + (40 + i) + ".0." + (9 + POOL);
       r.macPrefix = String.format("52:54:%02x", 0x40 + i);
-      int host = i;
-      retryOnConflict(
-          () ->
-              client()
-                  .resources(KvmHost.class)
-                  .inNamespace(OperatorRig.NS)
-                  .withName(OperatorRig.hostName(host))
-                  .edit(
-                      h -> {
-                        h.getSpec().addressRanges = new ArrayList<>(List.of(r));
-                        return h;
-                      }));
+      editHost(i, spec -> spec.addressRanges = new ArrayList<>(List.of(r)));
     }
   }
 
@@ -172,17 +162,7 @@ final class Chaos {
         5 + random.nextInt(20),
         "KvmHost " + OperatorRig.hostName(host) + " pins the new key",
         () -> {
-          retryOnConflict(
-              () ->
-                  client()
-                      .resources(KvmHost.class)
-                      .inNamespace(OperatorRig.NS)
-                      .withName(OperatorRig.hostName(host))
-                      .edit(
-                          h -> {
-                            h.getSpec().hostKey = sshd.hostKeyLine();
-                            return h;
-                          }));
+          editHost(host, spec -> spec.hostKey = sshd.hostKeyLine());
           disturbed[host] = false;
         });
   }
@@ -191,10 +171,18 @@ final class Chaos {
    * An edit carries the resourceVersion it read, and the operator writes the host's status at every
    * probe: a 409 means read again and retry, as kubectl edit users do.
    */
-  private static void retryOnConflict(Runnable edit) {
+  private void editHost(int host, java.util.function.Consumer<KvmHostSpec> change) {
     for (int attempt = 1; ; attempt++) {
       try {
-        edit.run();
+        client()
+            .resources(KvmHost.class)
+            .inNamespace(OperatorRig.NS)
+            .withName(OperatorRig.hostName(host))
+            .edit(
+                h -> {
+                  change.accept(h.getSpec());
+                  return h;
+                });
         return;
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409 || attempt == 10) {
