@@ -30,6 +30,8 @@ keys() {
   chmod 600 "$DIR/authorized_keys"
 }
 
+# SHLVL=1: the login shell of every exec skips root's ~/.bashrc, which on build machines may run
+# pyenv init (seconds per channel, 60 s when a killed session left pyenv's lock behind).
 config() {
   cat >"$DIR/sshd_config" <<CFG
 Port $PORT
@@ -43,6 +45,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 MaxSessions 10
+SetEnv SHLVL=1
 Subsystem sftp internal-sftp
 CFG
 }

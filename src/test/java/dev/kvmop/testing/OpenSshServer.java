@@ -21,7 +21,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Debian's real OpenSSH {@code sshd} on a free 127.0.0.1 port with a private config, host key and
  * authorized_keys in a temp dir: the server the E2E tier talks to. It enforces what MINA does not,
- * such as MaxSessions=10 per connection and the login shell's start-up on every exec.
+ * such as MaxSessions=10 per connection and a login shell started for every exec.
+ *
+ * <p>The login shell skips the user's {@code ~/.bashrc} (SHLVL=1 makes bash think it is not the
+ * top-level shell ssh started): a build machine's root rc file is no part of what is tested, and
+ * one that runs {@code pyenv init} takes seconds per channel and waits 60 s on pyenv's lock when a
+ * session was killed mid-start, which the fault tests do on purpose.
  */
 public final class OpenSshServer implements AutoCloseable {
   private static final Path SSHD = Path.of("/usr/sbin/sshd");
@@ -230,7 +235,16 @@ public final class OpenSshServer implements AutoCloseable {
                 "KbdInteractiveAuthentication no",
                 "PidFile " + dir.resolve("sshd.pid"),
                 "Subsystem sftp internal-sftp"));
-    lines.addAll(extraConfig);
+    // sshd takes the first SetEnv line only: one line with ours and the caller's variables.
+    StringBuilder setEnv = new StringBuilder("SetEnv SHLVL=1");
+    for (String line : extraConfig) {
+      if (line.startsWith("SetEnv ")) {
+        setEnv.append(line.substring("SetEnv".length()));
+      } else {
+        lines.add(line);
+      }
+    }
+    lines.add(setEnv.toString());
     return lines;
   }
 
