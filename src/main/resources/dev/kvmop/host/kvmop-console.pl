@@ -14,12 +14,16 @@ use strict;
 use warnings;
 use IO::Socket::UNIX;
 use Socket;
+use List::Util qw(min);
 
 # Polling period of the log follower, in seconds.
 my $FOLLOW_PERIOD = 0.2;
 
-# How long a relay whose client is gone waits for qemu to read what the client typed, in seconds.
-my $DELIVER_GRACE = 5;
+# How long a relay whose client is gone waits for qemu to read what the client typed, in seconds:
+# as long as the guest keeps answering (it echoes what it reads) with pauses under $DELIVER_IDLE,
+# up to $DELIVER_MAX. A slow guest (TCG on a busy machine) can take longer than a fixed grace.
+my $DELIVER_IDLE = 5;
+my $DELIVER_MAX = 60;
 
 sub fail {
   print STDERR "kvmop-guest: $_[0]\n";
@@ -62,6 +66,11 @@ sub mode_relay {
   return fail("cannot connect to $sock: $!") unless $s;
   binmode(STDIN);
   binmode(STDOUT);
+  # A client that is gone (its connection closed right after its input ended) must not end the
+  # relay while what it typed is still on its way: SIGPIPE would kill it, and qemu drops what is
+  # unread once the socket closes. Output then goes nowhere until the input's end is read.
+  local $SIG{PIPE} = "IGNORE";
+  my $to_client = 1;
   my $both = "";
   vec($both, fileno(STDIN), 1) = 1;
   vec($both, fileno($s), 1) = 1;
@@ -71,10 +80,10 @@ sub mode_relay {
     my $buf;
     if (vec($ready, fileno($s), 1)) {
       return 0 unless sysread($s, $buf, 65536);
-      return 0 unless put(\*STDOUT, $buf);
+      $to_client &&= put(\*STDOUT, $buf);
     }
     if (vec($ready, fileno(STDIN), 1)) {
-      return deliver($s) unless sysread(STDIN, $buf, 65536);
+      return deliver($s, $to_client) unless sysread(STDIN, $buf, 65536);
       return 0 unless put($s, $buf);
     }
   }
@@ -86,18 +95,18 @@ sub mode_relay {
 # for qemu to read to its end and close its side, passing on what the guest writes meanwhile
 # (to a client that may be gone: hence SIGPIPE ignored). Bounded, for a guest that reads nothing.
 sub deliver {
-  my ($s) = @_;
-  local $SIG{PIPE} = "IGNORE";
+  my ($s, $to_client) = @_;
   shutdown($s, 1);
-  my $to_client = 1;
-  my $until = time() + $DELIVER_GRACE;
+  my $last = time();
+  my $cap = $last + $DELIVER_MAX;
   my $sock = "";
   vec($sock, fileno($s), 1) = 1;
-  while ((my $left = $until - time()) > 0) {
+  while ((my $left = min($last + $DELIVER_IDLE, $cap) - time()) > 0) {
     my $ready = $sock;
     next unless select($ready, undef, undef, $left) > 0;
     my $buf;
     return 0 unless sysread($s, $buf, 65536);
+    $last = time();
     $to_client &&= put(\*STDOUT, $buf);
   }
   return 0;
