@@ -80,6 +80,16 @@ public final class HostDirectory {
     listeners.add(listener);
   }
 
+  /** Told the id of a host that left the directory (its deletion is done). */
+  public void onRemoved(Consumer<String> listener) {
+    onChange(
+        id -> {
+          if (get(id).isEmpty()) {
+            listener.accept(id);
+          }
+        });
+  }
+
   public void probed(String hostId, ProbeMark mark) {
     marks.put(hostId, mark);
   }

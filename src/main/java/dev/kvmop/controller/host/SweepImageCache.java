@@ -42,12 +42,7 @@ record SweepImageCache(Clock clock, EventRecorder events, boolean always, Map<St
   static List<SweepImageCache> pair(Clock clock, EventRecorder events, HostDirectory directory) {
     Map<String, Swept> last = new ConcurrentHashMap<>();
     // A host leaves the directory when its deletion is done: what its sweeps saw goes with it.
-    directory.onChange(
-        id -> {
-          if (directory.get(id).isEmpty()) {
-            last.remove(id);
-          }
-        });
+    directory.onRemoved(last::remove);
     return List.of(
         new SweepImageCache(clock, events, true, last),
         new SweepImageCache(clock, events, false, last));

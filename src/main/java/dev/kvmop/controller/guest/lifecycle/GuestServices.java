@@ -67,12 +67,7 @@ public record GuestServices(
       StopsInFlight stops) {
     AddressBook addresses = new AddressBook(directory.pools());
     // A host leaves the directory when its deletion is done (after its guests): its allocator too.
-    directory.onChange(
-        id -> {
-          if (directory.get(id).isEmpty()) {
-            addresses.forgetHost(id);
-          }
-        });
+    directory.onRemoved(addresses::forgetHost);
     return new GuestServices(
         agents,
         directory,

@@ -1,5 +1,6 @@
 package dev.kvmop.controller.guest.lifecycle;
 
+import dev.kvmop.concurrent.DaemonThreads;
 import dev.kvmop.controller.CrashPoints;
 import dev.kvmop.host.HostException;
 import java.time.Clock;
@@ -14,7 +15,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -59,7 +59,6 @@ public final class StopsInFlight {
 
   /** Stops on {@link #THREADS} named daemon threads, queued beyond that. */
   public static StopsInFlight start(Clock clock) {
-    AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
             THREADS,
@@ -67,11 +66,7 @@ public final class StopsInFlight {
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "guest-stop-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.named("guest-stop"));
     pool.allowCoreThreadTimeOut(true);
     return new StopsInFlight(pool, clock);
   }
